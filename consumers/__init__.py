@@ -1,0 +1,1 @@
+"""Projections of the hub's outbound topics into audit views."""

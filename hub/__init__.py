@@ -1,0 +1,1 @@
+"""CaseHub: the event-sourced case-information sharing hub."""

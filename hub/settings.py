@@ -1,0 +1,108 @@
+"""One typed settings object, read from the environment (``CASEHUB_*``) and an optional file.
+
+Precedence: explicit overrides > environment > the TOML file named by ``CASEHUB_CONFIG`` >
+defaults. Every field has a default that runs the embedded setup (local broker, SQLite) from
+a clean checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from hub.errors import SetupError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: Where the hub keeps its local state: broker data, SQLite files, reports.
+    data_dir: Path = PROJECT_ROOT / ".casehub"
+
+    # --- Kafka -------------------------------------------------------------------------------
+    kafka_host: str = "127.0.0.1"
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    kafka_heap: str = "512m"
+    #: Comma-separated bootstrap servers; empty means the local broker on kafka_host:kafka_port.
+    kafka_bootstrap: str = ""
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SASL_PLAINTEXT | SASL_SSL
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
+    topic_partitions: int = 3
+    topic_replication: int = 1
+
+    # --- Event store -------------------------------------------------------------------------
+    store: str = "sqlite"  # sqlite | postgres
+    sqlite_path: str = ""  # empty: <data_dir>/hub.sqlite
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 55432
+    postgres_dbname: str = "casehub"
+    postgres_user: str = "casehub"
+    postgres_password: str = field(default="casehub", repr=False)
+
+    # --- Domain ------------------------------------------------------------------------------
+    timezone: str = "Asia/Shanghai"
+    #: Working days after the notice is recorded by whose end an acknowledgment is due.
+    notice_ack_working_days: int = 1
+    #: Calendar months from receipt to the written reply on a recommendation.
+    recommendation_reply_months: int = 2
+    #: Extra holiday arrangements (one TOML/JSON file per year), see hub/rules.
+    calendar_dir: str = ""
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        if self.kafka_bootstrap:
+            return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]
+        return [f"{self.kafka_host}:{self.kafka_port}"]
+
+    @property
+    def sqlite_file(self) -> Path:
+        return Path(self.sqlite_path) if self.sqlite_path else self.data_dir / "hub.sqlite"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **overrides)
+
+
+def _coerce(name: str, raw: object, default: object) -> object:
+    if isinstance(default, bool):
+        return str(raw).lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        try:
+            return int(str(raw))
+        except ValueError as exc:
+            raise SetupError(f"setting {name} must be a whole number, got {raw!r}") from exc
+    if isinstance(default, Path):
+        return Path(str(raw))
+    return str(raw)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the file in ``CASEHUB_CONFIG`` (if any) and ``CASEHUB_*`` variables."""
+    values: dict[str, object] = {}
+    defaults = Settings()
+    config_file = os.environ.get("CASEHUB_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError as exc:
+            raise SetupError(f"CASEHUB_CONFIG names {path}, which does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SetupError(f"CASEHUB_CONFIG file {path} is not valid TOML: {exc}") from exc
+    for f in fields(Settings):
+        env = os.environ.get(f"CASEHUB_{f.name.upper()}")
+        if env is not None:
+            values[f.name] = env
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SetupError(f"unknown setting(s): {', '.join(unknown)}")
+    coerced = {k: _coerce(k, v, getattr(defaults, k)) for k, v in values.items()}
+    coerced.update(overrides)
+    return replace(defaults, **coerced)
