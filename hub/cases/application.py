@@ -1,0 +1,651 @@
+"""CaseHub, the application service: the only door to the domain.
+
+It takes commands (``hub.cases.commands``) and primitives, and returns plain frozen data
+(``hub.cases.views``), never live aggregates. Everything one call changes (case events, the
+directory, the event-id index, the deadline index, rejection records and the Kafka tracking
+position) is recorded in one transaction through a process recorder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    ProcessRecorder,
+    Recording,
+    StoredEvent,
+    Tracking,
+)
+
+from hub.cases import commands as c
+from hub.cases import viewing
+from hub.cases.casestate import Deadline
+from hub.cases.context import HUB_AGENCY, Meta, Terms
+from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
+from hub.cases.domainmodel import Case
+from hub.cases.handlers import apply_to_case, register_case
+from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
+from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
+from hub.cases.indexes import InboundEvent, Rejection
+from hub.cases.prefetch import latest_versions
+from hub.cases.store import store_env
+from hub.cases.transcodings import register_all
+from hub.cases.unitofwork import AggregateCache, UnitOfWork, load_or_none
+from hub.cases.views import (
+    Accepted,
+    BadLink,
+    CaseMetadata,
+    CaseView,
+    ChainHead,
+    ChainReport,
+    DeadlineView,
+    DirectoryView,
+    Duplicate,
+    LiaisonView,
+    Outcome,
+    RecordedEvent,
+    Rejected,
+)
+from hub.directory import bootstrap
+from hub.directory.domainmodel import OPERATOR, Author, Directory
+from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
+from hub.rules.calendar import calendar_for
+from hub.rules.clocks import TIMEZONE, local_date
+from hub.settings import Settings, load_settings
+
+Clock = Callable[[], datetime]
+
+#: Fields every case event carries; the rest of an event is its payload.
+_COMMON_FIELDS = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "event_id",
+        "actor_agency",
+        "officer_id",
+        "occurred_at",
+        "correlation_id",
+        "causation_id",
+        "classification",
+        "content_hash",
+        "hash_alg",
+        "prev_hash",
+        "event_hash",
+    }
+)
+_SCHEDULER = "scheduler"
+
+
+def system_clock() -> datetime:
+    return datetime.now(TIMEZONE)
+
+
+class CaseHub(Application[UUID]):
+    """The hub's application service (see module docstring)."""
+
+    name = "CaseHub"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Case: 100,
+        Directory: 100,
+        DeadlineCalendar: 100,
+        DeadlineDay: 100,
+    }
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings()
+        self.clock: Clock = clock if clock is not None else system_clock
+        self.terms = Terms(
+            notice_ack_working_days=self.settings.notice_ack_working_days,
+            recommendation_reply_months=self.settings.recommendation_reply_months,
+            calendar=calendar_for(self.settings),
+        )
+        merged = dict(env) if env is not None else store_env(self.settings)
+        super().__init__(merged)
+        self.recorder: ProcessRecorder
+        self._lock = threading.RLock()
+        self._cache = AggregateCache(self.events)
+
+    # -- eventsourcing wiring -------------------------------------------------------------------
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_all(transcoder)
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def execute(self, inbound: c.Inbound) -> Outcome:
+        """Run one command in its own transaction."""
+        return self.process_batch([inbound])[0]
+
+    def process_batch(
+        self, items: Sequence[c.Inbound | c.Undecodable], tracking: Tracking | None = None
+    ) -> list[Outcome]:
+        """Run commands in order; record all their effects and ``tracking`` in one transaction.
+
+        A command refused by a rule, and an undecodable record, becomes a Rejection record; the
+        batch goes on. Any other error aborts the whole batch and nothing is recorded.
+        """
+        with self._lock:
+            uow = self._unit_of_work(tracking)
+            outcomes: list[Outcome] = []
+            try:
+                self._prefetch(uow, items)
+                for item in items:
+                    if isinstance(item, c.Undecodable):
+                        outcomes.append(self._reject_undecodable(uow, item))
+                        continue
+                    try:
+                        outcomes.append(self._handle(uow, item))
+                    except CaseHubError as exc:
+                        outcomes.append(self._reject(uow, item, exc))
+                self._commit(uow)
+            except BaseException:
+                self._evict(uow)
+                raise
+            return outcomes
+
+    def record_missed_deadlines(self, now: datetime) -> list[Outcome]:
+        """Record DeadlineMissed once for every open deadline whose due day ended before ``now``."""
+        today = local_date(now)
+        with self._lock:
+            uow = self._unit_of_work(None)
+            outcomes: list[Outcome] = []
+            try:
+                calendar = uow.get(DEADLINE_INDEX_ID, DeadlineCalendar)
+                days = [d for d in calendar.days if d < today] if calendar is not None else []
+                for day in days:
+                    bucket = uow.deadline_day(day)
+                    for entry in list(bucket.entries.values()):
+                        if entry.missed:
+                            continue
+                        case = uow.get(entry.case_id, Case)
+                        deadline = case.deadlines.get(entry.key) if case is not None else None
+                        if case is None or deadline is None or deadline.due_date != day:
+                            continue
+                        if not deadline.is_late:
+                            meta = self._hub_meta(now, deadline)
+                            case.record_deadline_missed(
+                                meta, deadline.kind, deadline.target_id, deadline.agency
+                            )
+                            outcomes.append(
+                                Accepted(meta.event_id, case.id, case.version, case.chain_head)
+                            )
+                        bucket.mark_missed(entry.case_id, entry.key)
+                        uow.collect(case, bucket)
+                self._commit(uow)
+            except BaseException:
+                self._evict(uow)
+                raise
+            return outcomes
+
+    def apply_directory_file(self, path: Path | str) -> tuple[str, ...]:
+        """Apply the operator's directory file (TOML or JSON); idempotent. Returns the changes."""
+        wanted = bootstrap.load_directory_file(Path(path))
+        with self._lock:
+            uow = self._unit_of_work(None)
+            try:
+                now = self.clock()
+                directory = uow.directory()
+
+                def author() -> Author:
+                    return Author(uuid4(), OPERATOR, OPERATOR, now, now)
+
+                if directory is None:
+                    directory = Directory.open(author())
+                changes = bootstrap.apply(directory, wanted, author)
+                uow.collect(directory)
+                self._commit(uow)
+            except BaseException:
+                self._evict(uow)
+                raise
+            return changes
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def case_id(owning_agency: str, case_number: str) -> UUID:
+        return case_id_for(owning_agency, case_number)
+
+    def get_case(self, case_id: UUID, *, version: int | None = None) -> CaseView:
+        return viewing.case_view(self._case(case_id, version))
+
+    def case_metadata(self, case_id: UUID) -> CaseMetadata:
+        """What the Rule-of-Law Office sees: ids, types, agencies and dates, no content."""
+        return viewing.case_metadata(self._case(case_id, None), self.case_events(case_id))
+
+    def case_events(self, case_id: UUID) -> list[RecordedEvent]:
+        events = list(self.events.get(case_id))
+        if not events:
+            raise UnknownCase(f"no case with id {case_id}")
+        return [_recorded(e) for e in events]
+
+    def verify_chain(self, case_id: UUID) -> ChainReport:
+        """Recompute every hash from the stored records; name the first bad link."""
+        stored = self.recorder.select_events(case_id)
+        if not stored:
+            raise UnknownCase(f"no case with id {case_id}")
+        expected_prev = GENESIS_HASH
+        for record in stored:
+            state = self._raw_state(record)
+            type_name = record.topic.rsplit(":", 1)[-1]
+            found_prev = str(state.get("prev_hash", ""))
+            if found_prev != expected_prev:
+                bad = BadLink(
+                    record.originator_version, type_name, "prev_hash", expected_prev, found_prev
+                )
+                return ChainReport(case_id, len(stored), expected_prev, bad)
+            recomputed = event_hash(type_name, state)
+            found = str(state.get("event_hash", ""))
+            if recomputed != found:
+                bad = BadLink(record.originator_version, type_name, "event_hash", recomputed, found)
+                return ChainReport(case_id, len(stored), expected_prev, bad)
+            expected_prev = recomputed
+        return ChainReport(case_id, len(stored), expected_prev, None)
+
+    def chain_head(self, case_id: UUID) -> ChainHead:
+        stored = self.recorder.select_events(case_id, desc=True, limit=1)
+        if not stored:
+            raise UnknownCase(f"no case with id {case_id}")
+        state = self._raw_state(stored[0])
+        return ChainHead(case_id, stored[0].originator_version, str(state["event_hash"]))
+
+    def directory(self) -> DirectoryView:
+        return viewing.directory_view(self._directory())
+
+    def liaison_at(self, agency_id: str, moment: datetime | date) -> LiaisonView | None:
+        directory = self._directory()
+        if directory is None:
+            raise UnknownAgency(f"agency {agency_id} is not admitted to the directory")
+        entry = directory.liaison_at(agency_id, moment)
+        if entry is None:
+            return None
+        officer = directory.officers[agency_id][entry.officer_id]
+        return LiaisonView(
+            entry.agency_id,
+            entry.officer_id,
+            officer.name,
+            entry.effective_from,
+            entry.designated_at,
+            entry.designated_by,
+        )
+
+    def open_deadlines(self) -> list[DeadlineView]:
+        """Every unmet deadline, from the index (no case is loaded), by due date."""
+        calendar = load_or_none(self.repository.get, DEADLINE_INDEX_ID)
+        if not isinstance(calendar, DeadlineCalendar):
+            return []
+        views: list[DeadlineView] = []
+        for day in calendar.days:
+            bucket = load_or_none(self.repository.get, DeadlineDay.start(day).id)
+            if isinstance(bucket, DeadlineDay):
+                views.extend(
+                    DeadlineView(e.case_id, e.kind, e.target_id, e.agency, day, e.missed)
+                    for e in bucket.entries.values()
+                )
+        return views
+
+    def rejection(self, rejection_id: UUID) -> Rejected | None:
+        found = load_or_none(self.repository.get, rejection_id)
+        if not isinstance(found, Rejection):
+            return None
+        return Rejected(found.event_id, found.reason_code, found.message, found.id)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        return self.recorder.max_tracking_id(application_name)
+
+    # -- internals: one command -------------------------------------------------------------------
+
+    def _handle(self, uow: UnitOfWork, inbound: c.Inbound) -> Outcome:
+        cmd = inbound.command
+        envelope = cmd.envelope
+        index_id = event_index_id(envelope.event_id)
+        known = uow.exists(index_id)
+        if known is None or index_id in uow.loaded:
+            prior = (
+                uow.get(index_id, InboundEvent) if index_id in uow.loaded else self._index(index_id)
+            )
+        else:
+            prior = self._index(index_id) if known else None
+        if prior is not None:
+            if prior.content_hash != inbound.content_hash:
+                raise ConflictingDuplicate(
+                    f"event {envelope.event_id} was accepted before with different content"
+                )
+            return Duplicate(envelope.event_id, prior.case_id, prior.aggregate_version)
+        if envelope.occurred_at.tzinfo is None:
+            raise RuleViolation("occurred_at must carry a time zone")
+        recorded_at = self.clock()
+        touched: list[Aggregate] = []
+        if isinstance(cmd, c.AdmitAgency | c.RegisterOfficer | c.DesignateLiaison):
+            directory = self._directory_command(uow, cmd, recorded_at)
+            aggregate: Aggregate = directory
+            outcome = Accepted(envelope.event_id, None, directory.version, "")
+        else:
+            case = self._case_command(uow, cmd, recorded_at, inbound.content_hash, touched)
+            aggregate = case
+            outcome = Accepted(envelope.event_id, case.id, case.version, case.chain_head)
+        index = InboundEvent._create(  # noqa: SLF001 - eventsourcing's constructor for explicit events
+            InboundEvent.Accepted,
+            id=index_id,
+            timestamp=recorded_at,
+            event_id=envelope.event_id,
+            content_hash=inbound.content_hash,
+            command_type=type(cmd).__name__,
+            aggregate_id=aggregate.id,
+            case_id=outcome.case_id,
+            aggregate_version=outcome.version,
+            event_hash=outcome.event_hash,
+        )
+        uow.collect(aggregate, index, *touched)
+        return outcome
+
+    def _case_command(
+        self,
+        uow: UnitOfWork,
+        cmd: c.CaseCommand,
+        recorded_at: datetime,
+        digest: str,
+        touched: list[Aggregate],
+    ) -> Case:
+        envelope = cmd.envelope
+        directory = uow.directory()
+        if directory is None:
+            raise UnknownAgency(f"agency {envelope.sender_agency} is not admitted to the directory")
+        role = directory.check_sender(envelope.sender_agency, envelope.officer_id)
+        meta = Meta(
+            event_id=envelope.event_id,
+            actor_agency=envelope.sender_agency,
+            actor_role=role.value,
+            officer_id=envelope.officer_id,
+            occurred_at=envelope.occurred_at,
+            recorded_at=recorded_at,
+            content_hash=digest,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.causation_id,
+            classification=c.Classification(envelope.classification).value,
+        )
+        case_id = case_id_for(cmd.case.owning_agency, cmd.case.case_number)
+        case = uow.get(case_id, Case)
+        before: dict[str, Deadline] = {}
+        if isinstance(cmd, c.RegisterCase):
+            if case is not None:
+                raise RuleViolation(f"{case.case_label} is already registered")
+            case = register_case(cmd, meta, directory, self.terms)
+        else:
+            if case is None:
+                raise UnknownCase(
+                    f"case {cmd.case.owning_agency}/{cmd.case.case_number} is not registered"
+                )
+            before = _open_deadlines(case)
+            apply_to_case(case, cmd, meta, directory, self.terms)
+        touched.extend(self._sync_deadline_index(uow, case, before))
+        return case
+
+    def _directory_command(
+        self, uow: UnitOfWork, cmd: c.DirectoryCommand, recorded_at: datetime
+    ) -> Directory:
+        envelope = cmd.envelope
+        directory = uow.directory()
+        if directory is None:
+            raise UnknownAgency(f"agency {envelope.sender_agency} is not admitted to the directory")
+        first_officer = (
+            isinstance(cmd, c.RegisterOfficer)
+            and directory.role_of(envelope.sender_agency) is not None
+            and not directory.officers[envelope.sender_agency]
+            and envelope.officer_id == cmd.officer_id
+        )
+        if not first_officer:  # an agency's first officer may register themself
+            directory.check_sender(envelope.sender_agency, envelope.officer_id)
+        author = Author(
+            envelope.event_id,
+            envelope.sender_agency,
+            envelope.officer_id,
+            envelope.occurred_at,
+            recorded_at,
+        )
+        match cmd:
+            case c.AdmitAgency():
+                directory.admit_agency(author, cmd.agency_id, cmd.name_zh, cmd.name_en, cmd.role)
+            case c.RegisterOfficer():
+                directory.register_officer(
+                    author, envelope.sender_agency, cmd.officer_id, cmd.name, cmd.title
+                )
+            case c.DesignateLiaison():
+                directory.designate_liaison(
+                    author, envelope.sender_agency, cmd.officer_id, cmd.effective_from
+                )
+        return directory
+
+    def _sync_deadline_index(
+        self, uow: UnitOfWork, case: Case, before: dict[str, Deadline]
+    ) -> list[Aggregate]:
+        """Mirror the case's open deadlines into the per-day index (see deadline_index.py)."""
+        after = _open_deadlines(case)
+        days: dict[date, DeadlineDay] = {}
+        for key, was in before.items():
+            now = after.get(key)
+            if now is None or now.due_date != was.due_date:
+                bucket = days.setdefault(was.due_date, uow.deadline_day(was.due_date))
+                bucket.close_entry(case.id, key)
+        for key, now_open in after.items():
+            prior = before.get(key)
+            if prior is None or prior.due_date != now_open.due_date:
+                bucket = days.setdefault(now_open.due_date, uow.deadline_day(now_open.due_date))
+                bucket.open_entry(case.id, key, now_open.kind, now_open.target_id, now_open.agency)
+        if not days:
+            return []
+        calendar = uow.deadline_calendar()
+        for day, bucket in days.items():
+            calendar.sync_day(day, bool(bucket.entries))
+        return [*days.values(), calendar]
+
+    def _hub_meta(self, now: datetime, deadline: Deadline) -> Meta:
+        payload = {
+            "kind": deadline.kind,
+            "target_id": deadline.target_id,
+            "agency": deadline.agency,
+            "due_date": deadline.due_date,
+        }
+        return Meta(
+            event_id=uuid4(),
+            actor_agency=HUB_AGENCY,
+            actor_role=HUB_AGENCY,
+            officer_id=_SCHEDULER,
+            occurred_at=now,
+            recorded_at=now,
+            content_hash=content_hash(payload),
+        )
+
+    # -- internals: rejections --------------------------------------------------------------------
+
+    def _reject(self, uow: UnitOfWork, inbound: c.Inbound, exc: CaseHubError) -> Rejected:
+        envelope = inbound.command.envelope
+        return self._record_rejection(
+            uow,
+            origin=inbound.origin,
+            code=exc.code,
+            message=str(exc),
+            raw=inbound.raw,
+            sender=envelope.sender_agency,
+            event_id=envelope.event_id,
+            command_type=type(inbound.command).__name__,
+        )
+
+    def _reject_undecodable(self, uow: UnitOfWork, item: c.Undecodable) -> Rejected:
+        return self._record_rejection(
+            uow,
+            origin=item.origin,
+            code=item.reason_code,
+            message=item.message,
+            raw=item.raw,
+            sender=item.sender_agency,
+            event_id=None,
+            command_type="",
+        )
+
+    def _record_rejection(
+        self,
+        uow: UnitOfWork,
+        *,
+        origin: c.Origin,
+        code: str,
+        message: str,
+        raw: bytes,
+        sender: str,
+        event_id: UUID | None,
+        command_type: str,
+    ) -> Rejected:
+        rid = rejection_id(origin.source, origin.partition, origin.offset)
+        existing = uow.get(rid, Rejection)
+        if existing is not None:  # the same record refused before (a redelivery)
+            return Rejected(existing.event_id, existing.reason_code, existing.message, rid)
+        rejection = Rejection._create(  # noqa: SLF001 - eventsourcing's constructor
+            Rejection.Recorded,
+            id=rid,
+            timestamp=self.clock(),
+            source=origin.source,
+            partition=origin.partition,
+            offset=origin.offset,
+            reason_code=code,
+            message=message,
+            raw=raw,
+            sender_agency=sender,
+            event_id=event_id,
+            command_type=command_type,
+        )
+        uow.collect(rejection)
+        return Rejected(event_id, code, message, rid)
+
+    # -- internals: loading and recording ---------------------------------------------------------
+
+    def _unit_of_work(self, tracking: Tracking | None) -> UnitOfWork:
+        return UnitOfWork(self._load, tracking)
+
+    def _prefetch(self, uow: UnitOfWork, items: Sequence[c.Inbound | c.Undecodable]) -> None:
+        """Ask the store once which of the batch's aggregates exist (see prefetch.py)."""
+        ids = {DIRECTORY_ID, DEADLINE_INDEX_ID}
+        for item in items:  # rejection ids are looked up only when a rejection happens
+            if isinstance(item, c.Inbound):
+                ids.add(event_index_id(item.command.envelope.event_id))
+                ref = getattr(item.command, "case", None)
+                if isinstance(ref, c.CaseRef):
+                    ids.add(case_id_for(ref.owning_agency, ref.case_number))
+        uow.prefetch(ids, latest_versions(self.recorder, ids))
+
+    def _load(self, aggregate_id: UUID, stored_version: int | None = None) -> Aggregate | None:
+        cached = self._cache.get(aggregate_id, stored_version)
+        if cached is not None:
+            return cached
+        return load_or_none(self.repository.get, aggregate_id)
+
+    def _index(self, index_id: UUID) -> InboundEvent | None:
+        """The event-id index is one event: read it without the repository's snapshot lookup."""
+        for event in self.events.get(index_id, limit=1):
+            found = event.mutate(None)  # type: ignore[attr-defined]
+            assert isinstance(found, InboundEvent)
+            return found
+        return None
+
+    def _commit(self, uow: UnitOfWork) -> list[Recording[UUID]]:
+        processing = uow.processing
+        if not processing.events and processing.tracking is None:
+            return []
+        recordings = self._record(processing)
+        for aggregate in uow.loaded.values():
+            if isinstance(aggregate, Case | Directory | DeadlineCalendar | DeadlineDay):
+                self._cache.put(aggregate)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot each aggregate whose new events crossed a multiple of its interval.
+
+        Unlike the stock method (which reloads the aggregate at exactly that version), this
+        snapshots the in-memory aggregate as committed, once per aggregate per transaction.
+        """
+        if self.snapshots is None:
+            return
+        crossed: dict[UUID, Aggregate] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                assert isinstance(aggregate, Aggregate)
+                crossed[aggregate.id] = aggregate
+        for aggregate in crossed.values():
+            self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
+
+    def _evict(self, uow: UnitOfWork) -> None:
+        for aggregate_id in uow.loaded:
+            self._cache.evict(aggregate_id)
+
+    def _raw_state(self, record: StoredEvent) -> dict[str, Any]:
+        """A stored event's state as first recorded (decoded, never upcast)."""
+        data = record.state
+        if self.mapper.cipher:
+            data = self.mapper.cipher.decrypt(data)
+        if self.mapper.compressor:
+            data = self.mapper.compressor.decompress(data)
+        state: dict[str, Any] = self.mapper.transcoder.decode(data)
+        state["originator_id"] = UUID(str(record.originator_id))
+        state["originator_version"] = record.originator_version
+        return state
+
+    def _case(self, case_id: UUID, version: int | None) -> Case:
+        found = load_or_none(lambda i: self.repository.get(i, version=version), case_id)
+        if not isinstance(found, Case):
+            raise UnknownCase(f"no case with id {case_id}")
+        return found
+
+    def _directory(self) -> Directory | None:
+        found = load_or_none(self.repository.get, DIRECTORY_ID)
+        return found if isinstance(found, Directory) else None
+
+
+def _open_deadlines(case: Case) -> dict[str, Deadline]:
+    return {
+        d.key: Deadline(d.kind, d.target_id, d.agency, d.due_date, d.provisional)
+        for d in case.open_deadlines()
+    }
+
+
+def _recorded(event: Any) -> RecordedEvent:
+    state = vars(event)
+    payload = {k: v for k, v in state.items() if k not in _COMMON_FIELDS}
+    return RecordedEvent(
+        type=type(event).__qualname__,
+        version=event.originator_version,
+        recorded_at=event.timestamp,
+        occurred_at=event.occurred_at,
+        actor_agency=event.actor_agency,
+        officer_id=event.officer_id,
+        event_id=event.event_id,
+        correlation_id=event.correlation_id,
+        causation_id=event.causation_id,
+        classification=event.classification,
+        content_hash=event.content_hash,
+        hash_alg=event.hash_alg,
+        prev_hash=event.prev_hash,
+        event_hash=event.event_hash,
+        payload=payload,
+    )

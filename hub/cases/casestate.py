@@ -1,0 +1,155 @@
+"""What every part of the Case aggregate shares: its state, deadlines and participant rules.
+
+``Case`` (domainmodel.py) is assembled from one command mixin per sub-process (sharing,
+assistance, disputes, recommendations, deadlines), each a subclass of ``CaseState``. The state
+attributes are set by ``Case.Registered``; the event classes named here are the nested
+classes on ``Case``, declared for the type checker only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from hub.cases.commands import AgencyRole
+from hub.errors import NotAuthorized
+
+if TYPE_CHECKING:
+    from hub.cases.assistance import AssistanceRequest
+    from hub.cases.context import Meta
+    from hub.cases.disputes import Dispute
+    from hub.cases.recommendations import Recommendation
+    from hub.cases.sharing import Notice, SharedInfo
+
+PROCURATORATE = AgencyRole.PROCURATORATE
+
+
+def deadline_key(kind: str, target_id: str, agency: str) -> str:
+    return f"{kind}:{target_id}:{agency}"
+
+
+@dataclass
+class Deadline:
+    """One obligation with a due day; ``missed`` lists the due days recorded as missed."""
+
+    kind: str
+    target_id: str
+    agency: str
+    due_date: date
+    provisional: bool
+    closed: bool = False
+    met_at: datetime | None = None
+    missed: list[date] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return deadline_key(self.kind, self.target_id, self.agency)
+
+    @property
+    def is_open(self) -> bool:
+        return not self.closed
+
+    @property
+    def is_late(self) -> bool:
+        """True once a miss of the current due day is on the record."""
+        return self.due_date in self.missed
+
+    def meet(self, at: datetime) -> None:
+        self.closed = True
+        self.met_at = at
+
+    def cancel(self) -> None:
+        self.closed = True
+
+
+class EventFacts(Protocol):
+    """What a state helper reads from the event that calls it."""
+
+    @property
+    def actor_agency(self) -> str: ...
+
+    @property
+    def timestamp(self) -> datetime: ...
+
+
+class CaseState:
+    """State, shared queries and the recording hook of a case (mixed into ``Case``)."""
+
+    if TYPE_CHECKING:  # set by Case.Registered; class annotations would make Case a dataclass
+        owning_agency: str
+        case_number: str
+        title: str
+        category: str
+        summary: str
+        classification: str
+        registered_at: datetime
+        participants: list[str]
+        infos: dict[str, SharedInfo]
+        notices: dict[str, Notice]
+        requests: dict[str, AssistanceRequest]
+        disputes: dict[str, Dispute]
+        recommendations: dict[str, Recommendation]
+        deadlines: dict[str, Deadline]
+        chain_head: str
+
+        # The nested event classes of Case, as the mixins name them.
+        ParticipantAdded: type[Any]
+        InformationShared: type[Any]
+        NoticeAcknowledged: type[Any]
+        AssistanceRequested: type[Any]
+        AssistanceRequestAcknowledged: type[Any]
+        MaterialsSupplied: type[Any]
+        AssistanceCompleted: type[Any]
+        AssistanceDeclined: type[Any]
+        DisputeOpened: type[Any]
+        MediationSessionHeld: type[Any]
+        DisputeResolved: type[Any]
+        DisputeWithdrawn: type[Any]
+        DisputeReferredToLitigation: type[Any]
+        RecommendationIssued: type[Any]
+        RecommendationServed: type[Any]
+        RecommendationReceived: type[Any]
+        ObjectionRaised: type[Any]
+        ObjectionReviewed: type[Any]
+        RecommendationReplied: type[Any]
+        RectificationChecked: type[Any]
+        ConsultationRecorded: type[Any]
+        RecommendationEscalated: type[Any]
+        RecommendationClosed: type[Any]
+        DeadlineExtended: type[Any]
+        DeadlineMissed: type[Any]
+
+        # Lookups another mixin provides.
+        def _request(self, request_id: str) -> AssistanceRequest: ...
+        def _recommendation(self, recommendation_id: str) -> Recommendation: ...
+
+    def _record(self, event_class: type[Any], meta: Meta, **fields: Any) -> None:
+        """Trigger a hash-chained event (implemented by Case)."""
+        raise NotImplementedError
+
+    def include(self, agency: str) -> None:
+        if agency not in self.participants:
+            self.participants.append(agency)
+
+    def open_deadline(
+        self, kind: str, target_id: str, agency: str, due: date, provisional: bool
+    ) -> None:
+        deadline = Deadline(kind, target_id, agency, due, provisional)
+        self.deadlines[deadline.key] = deadline
+
+    @property
+    def case_label(self) -> str:
+        return f"case {self.owning_agency}/{self.case_number}"
+
+    def is_participant(self, agency: str) -> bool:
+        return agency in self.participants
+
+    def check_participant(self, meta: Meta) -> None:
+        if meta.actor_agency not in self.participants:
+            raise NotAuthorized(
+                f"agency {meta.actor_agency} is not a participant in {self.case_label}"
+            )
+
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines.values() if d.is_open]

@@ -1,0 +1,94 @@
+"""Small aggregates the application keeps beside the cases: the event-id index and rejections.
+
+``InboundEvent`` (id ``uuid5(NS, "event/<event_id>")``) is created, in the same transaction as
+the events it caused, for every accepted inbound event: a resend with the same content hash is
+a duplicate (the stored outcome is returned), with a different hash a ConflictingDuplicate.
+Creating it twice fails on the store's unique (id, version) key, so even two hub instances
+cannot both accept one event id.
+
+``Rejection`` (id ``uuid5(NS, "rejection/<source>/<partition>/<offset>")``) records an inbound
+record the hub refused or could not decode, with its raw bytes, for the dead-letter relay.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+
+class InboundEvent(Aggregate):
+    """The outcome of one accepted inbound event id."""
+
+    class Accepted(Aggregate.Created):
+        event_id: UUID
+        content_hash: str
+        command_type: str
+        aggregate_id: UUID
+        case_id: UUID | None
+        aggregate_version: int
+        event_hash: str
+
+        def apply(self, aggregate: Any) -> None:
+            index = cast("InboundEvent", aggregate)
+            index.event_id = self.event_id
+            index.content_hash = self.content_hash
+            index.command_type = self.command_type
+            index.aggregate_id = self.aggregate_id
+            index.case_id = self.case_id
+            index.aggregate_version = self.aggregate_version
+            index.event_hash = self.event_hash
+
+    if TYPE_CHECKING:
+        event_id: UUID
+        content_hash: str
+        command_type: str
+        aggregate_id: UUID
+        case_id: UUID | None
+        aggregate_version: int
+        event_hash: str
+
+
+class Rejection(Aggregate):
+    """An inbound record the hub refused (a rule) or could not decode, kept for the dead letter."""
+
+    class Recorded(Aggregate.Created):
+        source: str
+        partition: int
+        offset: int
+        reason_code: str
+        message: str
+        raw: bytes
+        sender_agency: str
+        event_id: UUID | None
+        command_type: str
+
+        def apply(self, aggregate: Any) -> None:
+            rejection = cast("Rejection", aggregate)
+            for name in (
+                "source",
+                "partition",
+                "offset",
+                "reason_code",
+                "message",
+                "raw",
+                "sender_agency",
+                "event_id",
+                "command_type",
+            ):
+                setattr(rejection, name, getattr(self, name))
+            rejection.recorded_at = self.timestamp
+
+    if TYPE_CHECKING:
+        source: str
+        partition: int
+        offset: int
+        reason_code: str
+        message: str
+        raw: bytes
+        sender_agency: str
+        event_id: UUID | None
+        command_type: str
+        recorded_at: datetime
