@@ -103,6 +103,6 @@ def load_settings(**overrides: Any) -> Settings:
     unknown = sorted(set(values) - known)
     if unknown:
         raise SetupError(f"unknown setting(s): {', '.join(unknown)}")
-    coerced = {k: _coerce(k, v, getattr(defaults, k)) for k, v in values.items()}
+    coerced: dict[str, Any] = {k: _coerce(k, v, getattr(defaults, k)) for k, v in values.items()}
     coerced.update(overrides)
     return replace(defaults, **coerced)

@@ -1,0 +1,67 @@
+# CaseHub developer targets. `make` (or `make help`) lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install only when pyproject.toml changes.
+VENV_STAMP := $(VENV)/.casehub-installed
+JARS_STAMP := deploy/kafka/lib/.stamp
+PYTEST_ARGS ?=
+
+.PHONY: help venv jars broker-up broker-down broker-status pg-up pg-down lint fmt test demo bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(VENV_STAMP) ## create .venv and install the hub with its dev tools (re-run when pyproject changes)
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+jars: $(JARS_STAMP) ## fetch the Kafka broker jars with Maven into deploy/kafka/lib
+
+$(JARS_STAMP): deploy/kafka/pom.xml
+	rm -rf deploy/kafka/lib
+	mvn -B -q -f deploy/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=lib
+	touch $@
+
+broker-up: venv jars ## start the local single-node Kafka broker (127.0.0.1:19092)
+	$(BIN)/casehub broker up
+
+broker-down: ## stop the local Kafka broker
+	@if [ -x $(BIN)/casehub ]; then $(BIN)/casehub broker down; fi
+
+broker-status: venv ## say whether the local Kafka broker runs
+	$(BIN)/casehub broker status
+
+pg-up: ## start the project's PostgreSQL (127.0.0.1:55432, db/user/password casehub)
+	deploy/postgres/pg.sh up
+
+pg-down: ## stop the project's PostgreSQL
+	deploy/postgres/pg.sh down
+
+lint: venv ## ruff check, ruff format --check, mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: venv ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: venv jars pg-up lint ## lint, then every test tier (the broker is started by the tests)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+demo: venv jars ## start the broker and show its status (to become `casehub demo`)
+	$(BIN)/casehub broker up
+	$(BIN)/casehub broker status
+
+bench: venv ## run the benchmarks, when bench/ has them
+	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench; else echo "no benchmarks yet (bench/__main__.py)"; fi
+
+clean: broker-down pg-down ## stop services and delete local state (.casehub) and fetched jars
+	rm -rf .casehub deploy/kafka/lib

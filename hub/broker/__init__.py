@@ -1,0 +1,26 @@
+"""The local Kafka broker for development and tests (``casehub broker up|down|status``).
+
+Three profiles, each run from the jars Maven fetches into ``deploy/kafka/lib``:
+
+* ``single``: one combined broker+controller, PLAINTEXT (the default; what tests and the demo use);
+* ``sasl``: one combined node with SCRAM-SHA-512 authentication and the StandardAuthorizer;
+* ``cluster``: three combined nodes, replication factor 3, ``min.insync.replicas=2``.
+"""
+
+from __future__ import annotations
+
+from hub.broker.config import PROFILES, NodeSpec, Profile, cluster_spec, sasl_credentials
+from hub.broker.local import BrokerStatus, broker_down, broker_status, broker_up, client_config
+
+__all__ = [
+    "PROFILES",
+    "BrokerStatus",
+    "NodeSpec",
+    "Profile",
+    "broker_down",
+    "broker_status",
+    "broker_up",
+    "client_config",
+    "cluster_spec",
+    "sasl_credentials",
+]

@@ -1,0 +1,57 @@
+"""``casehub broker up|down|status [--profile single|sasl|cluster]``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, cast
+
+from hub.broker.config import PROFILES, Profile
+from hub.broker.local import broker_down, broker_status, broker_up
+from hub.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "broker", help="run the local Kafka broker (development and tests)"
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        verb: argparse.ArgumentParser = verbs.add_parser(name, help=help_text)
+        verb.add_argument(
+            "--profile",
+            choices=PROFILES,
+            default="single",
+            help="single (default): one node; sasl: SCRAM-SHA-512 + ACLs; cluster: three nodes",
+        )
+        return verb
+
+    add("up", "start the broker and wait until it serves clients").set_defaults(func=_up)
+    down = add("down", "stop the broker (SIGTERM, then SIGKILL after a timeout)")
+    down.add_argument("--wipe", action="store_true", help="also delete the profile's data")
+    down.set_defaults(func=_down)
+    add("status", "say whether the broker runs; exit 1 if it does not").set_defaults(func=_status)
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    broker_up(settings, cast("Profile", args.profile), say=print)
+    return 0
+
+
+def _down(args: argparse.Namespace, settings: Settings) -> int:
+    broker_down(settings, cast("Profile", args.profile), wipe=args.wipe, say=print)
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    status = broker_status(settings, cast("Profile", args.profile))
+    for node in status.nodes:
+        state = f"running (pid {node.pid})" if node.running else "not running"
+        label = f"broker {status.profile}" + (
+            f" node {node.node.node_id}" if len(status.nodes) > 1 else ""
+        )
+        print(f"{label}: {state}, bootstrap {node.node.bootstrap}, logs {node.node.log_dir}")
+    if len(status.nodes) > 1:
+        print(f"bootstrap servers: {status.bootstrap}")
+    return 0 if status.running else 1
