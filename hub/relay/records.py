@@ -1,0 +1,296 @@
+"""From one stored notification to the Kafka records the relay publishes for it.
+
+- a case event → ``casehub.timeline`` (key: case id) and the feed of every agency taking part:
+  the case's participants after the event, plus the event's addressee, notice recipients or
+  the agency a missed deadline concerns;
+- a directory event → ``casehub.timeline`` (key: the agency it is about) and that agency's feed;
+- ``InboundEvent.Accepted`` (one per accepted inbound event id) → an ACCEPTED receipt on the
+  sender's feed;
+- ``Rejection.Recorded`` → ``casehub.deadletter`` (key: the source topic/partition/offset) and
+  a REJECTED receipt on the sender's feed.
+
+Everything else in the log (partition leases, deadline indexes, snapshots) publishes nothing.
+Every record carries its notification id in the ``casehub-notification-id`` header and in its
+body. Values use the outbound schemas ``schemas/casehub.hub.*`` in single-object encoding.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from hub.cases.hashing import canonical_json
+from hub.topics import DEADLETTER, TIMELINE, feed_topic
+
+HEADER_NOTIFICATION_ID = "casehub-notification-id"
+HEADER_RECORD_TYPE = "casehub-record-type"
+
+TIMELINE_EVENT = "casehub.hub.TimelineEvent"
+RECEIPT = "casehub.hub.Receipt"
+DEAD_LETTER = "casehub.hub.DeadLetter"
+RELAY_POSITION_RECORD = "casehub.hub.RelayPosition"
+
+#: Fields every event carries that the timeline record lists on their own.
+_ENVELOPE = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "event_hash",
+        "prev_hash",
+        "hash_alg",
+        "event_id",
+        "actor_agency",
+        "officer_id",
+        "occurred_at",
+    }
+)
+
+Encoder = Callable[[str, dict[str, Any]], bytes]
+
+
+@dataclass(frozen=True)
+class OutRecord:
+    """One Kafka record to send: topic, key, value, headers."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def default_encoder() -> Encoder:
+    from hub.codec import encode_record  # noqa: PLC0415 - the codec loads the catalog
+
+    def encode(record_type: str, record: dict[str, Any]) -> bytes:
+        return encode_record(record_type, record)
+
+    return encode
+
+
+def _type_name(event: Any) -> str:
+    """``Case.Registered``, ``Directory.AgencyAdmitted``: the qualified class name."""
+    return type(event).__qualname__
+
+
+def _aware(moment: Any) -> datetime | None:
+    if not isinstance(moment, datetime):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _payload(event: Any) -> str:
+    state = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
+    return canonical_json(state).decode("utf-8")
+
+
+class CaseStates:
+    """The state of recently relayed cases, advanced event by event (an LRU of aggregates)."""
+
+    def __init__(self, load: Callable[[UUID, int], Any], capacity: int = 5000) -> None:
+        self._load = load
+        self._capacity = capacity
+        self._cases: OrderedDict[UUID, Any] = OrderedDict()
+
+    def after(self, event: Any) -> Any:
+        """The case as it stands just after ``event``."""
+        case_id, version = event.originator_id, event.originator_version
+        case = self._cases.pop(case_id, None)
+        if version == 1:
+            case = event.mutate(None)
+        elif case is not None and case.version == version - 1:
+            case = event.mutate(case)
+        elif case is None or case.version != version:
+            case = self._load(case_id, version)
+        self._cases[case_id] = case
+        if len(self._cases) > self._capacity:
+            self._cases.popitem(last=False)
+        return case
+
+
+class RecordMapper:
+    """Maps domain events (with their notification ids) to outbound records."""
+
+    def __init__(
+        self,
+        case_states: CaseStates,
+        sender_of: Callable[[UUID, int], str],
+        is_agency: Callable[[str], bool],
+        encode: Encoder | None = None,
+    ) -> None:
+        from hub.cases.domainmodel import Case  # noqa: PLC0415
+        from hub.cases.indexes import InboundEvent, Rejection  # noqa: PLC0415
+        from hub.directory.domainmodel import Directory  # noqa: PLC0415
+
+        self._case_event = Case.Event
+        self._directory_event = Directory.Event
+        self._accepted = InboundEvent.Accepted
+        self._rejected = Rejection.Recorded
+        self.case_states = case_states
+        self.sender_of = sender_of
+        self.is_agency = is_agency
+        self.encode = encode or default_encoder()
+        #: Who acted in recently mapped events: the receipt that follows them needs the sender.
+        self._senders: OrderedDict[tuple[UUID, int], str] = OrderedDict()
+
+    def records(self, notification_id: int, event: Any) -> list[OutRecord]:
+        if isinstance(event, self._case_event | self._directory_event):
+            self._senders[(event.originator_id, event.originator_version)] = str(
+                getattr(event, "actor_agency", "") or ""
+            )
+            if len(self._senders) > 10_000:
+                self._senders.popitem(last=False)
+        if isinstance(event, self._case_event):
+            return self._case(notification_id, event)
+        if isinstance(event, self._directory_event):
+            return self._directory(notification_id, event)
+        if isinstance(event, self._accepted):
+            return self._receipt_accepted(notification_id, event)
+        if isinstance(event, self._rejected):
+            return self._rejection(notification_id, event)
+        return []
+
+    # --- accepted events ----------------------------------------------------------------------
+    def _timeline(
+        self,
+        notification_id: int,
+        event: Any,
+        *,
+        case_id: UUID | None,
+        agency_id: str | None,
+        participants: list[str],
+    ) -> dict[str, Any]:
+        return {
+            "notification_id": notification_id,
+            "event_type": _type_name(event),
+            "aggregate": "CASE" if case_id is not None else "DIRECTORY",
+            "aggregate_id": event.originator_id,
+            "case_id": case_id,
+            "agency_id": agency_id,
+            "version": event.originator_version,
+            "hash_alg": getattr(event, "hash_alg", "") or "",
+            "event_hash": getattr(event, "event_hash", "") or "",
+            "prev_hash": getattr(event, "prev_hash", "") or "",
+            "recorded_at": _aware(event.timestamp),
+            "occurred_at": _aware(getattr(event, "occurred_at", None)),
+            "event_id": getattr(event, "event_id", None),
+            "actor_agency": getattr(event, "actor_agency", None) or None,
+            "actor_officer": getattr(event, "officer_id", None) or None,
+            "participants": participants,
+            "payload_json": _payload(event),
+        }
+
+    def _out(
+        self, topics: Iterable[str], key: str, record_type: str, value: bytes, nid: int
+    ) -> list[OutRecord]:
+        headers = [
+            (HEADER_NOTIFICATION_ID, str(nid).encode()),
+            (HEADER_RECORD_TYPE, record_type.encode()),
+        ]
+        return [OutRecord(t, key.encode(), value, headers) for t in topics]
+
+    def _case(self, nid: int, event: Any) -> list[OutRecord]:
+        case = self.case_states.after(event)
+        recipients = list(dict.fromkeys(getattr(case, "participants", []) or []))
+        extra: list[str] = []
+        for name in ("notice_recipients", "participants"):
+            value = getattr(event, name, None)
+            if isinstance(value, list | tuple):
+                extra.extend(str(v) for v in value)
+        for name in ("addressee", "agency", "agency_id", "actor_agency"):
+            value = getattr(event, name, None)
+            if isinstance(value, str) and value:
+                extra.append(value)
+        for agency in extra:
+            if agency not in recipients:
+                recipients.append(agency)
+        recipients = [a for a in recipients if self.is_agency(a)]
+        case_id = event.originator_id
+        value = self.encode(
+            TIMELINE_EVENT,
+            self._timeline(nid, event, case_id=case_id, agency_id=None, participants=recipients),
+        )
+        topics = [TIMELINE, *(feed_topic(a) for a in recipients)]
+        return self._out(topics, str(case_id), TIMELINE_EVENT, value, nid)
+
+    def _directory(self, nid: int, event: Any) -> list[OutRecord]:
+        agency = getattr(event, "agency_id", None) or getattr(event, "actor_agency", "") or ""
+        recipients = [a for a in dict.fromkeys([agency, event.actor_agency]) if self.is_agency(a)]
+        value = self.encode(
+            TIMELINE_EVENT,
+            self._timeline(
+                nid, event, case_id=None, agency_id=agency or None, participants=recipients
+            ),
+        )
+        topics = [TIMELINE, *(feed_topic(a) for a in recipients)]
+        return self._out(topics, agency or str(event.originator_id), TIMELINE_EVENT, value, nid)
+
+    # --- receipts and dead letters --------------------------------------------------------------
+    def _receipt_accepted(self, nid: int, event: Any) -> list[OutRecord]:
+        key = (event.aggregate_id, event.aggregate_version)
+        sender = (
+            getattr(event, "sender_agency", "") or self._senders.get(key) or self.sender_of(*key)
+        )
+        if not self.is_agency(sender):
+            return []
+        receipt = {
+            "notification_id": nid,
+            "status": "ACCEPTED",
+            "event_id": event.event_id,
+            "sender_agency": sender,
+            "source_topic": getattr(event, "source", "") or "",
+            "source_partition": int(getattr(event, "partition", -1)),
+            "source_offset": int(getattr(event, "offset", -1)),
+            "case_id": event.case_id,
+            "version": event.aggregate_version,
+            "event_hash": event.event_hash or "",
+            "recorded_at": _aware(event.timestamp),
+        }
+        value = self.encode(RECEIPT, receipt)
+        return self._out([feed_topic(sender)], str(event.event_id), RECEIPT, value, nid)
+
+    def _rejection(self, nid: int, event: Any) -> list[OutRecord]:
+        recorded_at = _aware(event.timestamp)
+        origin = {
+            "source_topic": event.source,
+            "source_partition": event.partition,
+            "source_offset": event.offset,
+        }
+        letter = {
+            "notification_id": nid,
+            "rejection_id": event.originator_id,
+            "reason_code": event.reason_code,
+            "message": event.message,
+            **origin,
+            "sender_agency": event.sender_agency or "",
+            "event_id": event.event_id,
+            "raw_base64": base64.b64encode(bytes(event.raw)).decode("ascii"),
+            "recorded_at": recorded_at,
+        }
+        key = f"{event.source}/{event.partition}/{event.offset}"
+        out = self._out([DEADLETTER], key, DEAD_LETTER, self.encode(DEAD_LETTER, letter), nid)
+        if self.is_agency(event.sender_agency or ""):
+            receipt = {
+                "notification_id": nid,
+                "status": "REJECTED",
+                "event_id": event.event_id,
+                "sender_agency": event.sender_agency,
+                **origin,
+                "reason_code": event.reason_code,
+                "message": event.message,
+                "rejection_id": event.originator_id,
+                "recorded_at": recorded_at,
+            }
+            out += self._out(
+                [feed_topic(event.sender_agency)],
+                key,
+                RECEIPT,
+                self.encode(RECEIPT, receipt),
+                nid,
+            )
+        return out

@@ -1,0 +1,290 @@
+"""The outbox relay: the stored notification log, in order, to Kafka, exactly once.
+
+One transactional producer with the stable ``transactional_id`` ``casehub-relay``:
+``init_transactions`` aborts whatever a crashed or deposed relay left open and fences it (its
+next send or commit fails with ``ProducerFencedError``). The relay then reads its position
+back from ``casehub.relay.position`` (``hub.relay.position``) and loops: select the next
+notifications after the position, map each to its records (``hub.relay.records``), send them
+and one position record in one Kafka transaction, commit. A crash anywhere in between leaves
+an open transaction that the next relay aborts, and the position it reads back is the last
+committed one, so every notification reaches Kafka once.
+
+It runs only while ``keep_running()`` holds (the serve loop passes "this instance is the
+leader and not stopping").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import PersistenceError
+
+from hub.logging import get_logger
+from hub.relay.faults import fault_point
+from hub.relay.position import POSITION_KEY, read_position
+from hub.relay.records import (
+    HEADER_NOTIFICATION_ID,
+    RELAY_POSITION_RECORD,
+    CaseStates,
+    Encoder,
+    OutRecord,
+    RecordMapper,
+    default_encoder,
+)
+from hub.settings import Settings
+from hub.topics import (
+    RELAY_POSITION,
+    RELAY_TRANSACTIONAL_ID,
+    TopicAdmin,
+    agency_of_feed,
+    agency_topics,
+    kafka_config,
+)
+
+if TYPE_CHECKING:
+    from hub.ops.metrics import PipelineMetrics
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RelayOptions:
+    batch_size: int = 500
+    idle_sleep_s: float = 0.2
+    transaction_timeout_ms: int = 30000
+    transactional_id: str = RELAY_TRANSACTIONAL_ID
+
+
+@dataclass
+class RelayStats:
+    transactions: int = 0
+    notifications: int = 0
+    records: int = 0
+
+
+class Fenced(Exception):
+    """Another relay with the same transactional id took over."""
+
+
+class Relay:
+    """Publishes the notification log of ``app`` (a ``CaseHub``) while ``keep_running()``."""
+
+    def __init__(
+        self,
+        app: Any,
+        settings: Settings,
+        *,
+        options: RelayOptions | None = None,
+        encode: Encoder | None = None,
+        metrics: PipelineMetrics | None = None,
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.settings = settings
+        self.options = options or RelayOptions()
+        self.encode = encode or default_encoder()
+        self.stats = RelayStats()
+        self._agencies: set[str] = set()
+        self._topics: set[str] = set()
+        #: The last notification id this relay has published or passed over (None: not started).
+        self.position: int | None = None
+        self.mapper = RecordMapper(
+            CaseStates(self._load_case),
+            self._sender_of,
+            self._is_agency,
+            self.encode,
+        )
+
+    # --- what the mapper asks of the store ------------------------------------------------------
+    def _load_case(self, case_id: UUID, version: int) -> Any:
+        return self.app.repository.get(case_id, version=version)
+
+    def _sender_of(self, aggregate_id: UUID, version: int) -> str:
+        for event in self.app.events.get(aggregate_id, gt=version - 1, lte=version):
+            return str(getattr(event, "actor_agency", "") or "")
+        return ""
+
+    def _is_agency(self, agency_id: str) -> bool:
+        return agency_id in self._agencies
+
+    def _load_agencies(self) -> None:
+        from eventsourcing.application import AggregateNotFoundError  # noqa: PLC0415
+
+        from hub.cases.ids import DIRECTORY_ID  # noqa: PLC0415
+
+        try:
+            directory = self.app.repository.get(DIRECTORY_ID)
+        except AggregateNotFoundError:
+            return
+        self._agencies |= set(getattr(directory, "agencies", {}))
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def _producer(self) -> Any:
+        from kafka import KafkaProducer  # noqa: PLC0415
+
+        producer = KafkaProducer(
+            **kafka_config(self.settings),
+            client_id="casehub-relay",
+            transactional_id=self.options.transactional_id,
+            transaction_timeout_ms=self.options.transaction_timeout_ms,
+            acks="all",
+            linger_ms=20,
+            batch_size=1024 * 1024,
+            allow_auto_create_topics=False,
+        )
+        producer.init_transactions()
+        return producer
+
+    def run(self, keep_running: Callable[[], bool]) -> None:
+        """Relay until ``keep_running()`` is false or another relay fences this one."""
+        from kafka.errors import KafkaError, ProducerFencedError  # noqa: PLC0415
+
+        producer = self._producer()
+        try:
+            position = self.position = read_position(self.settings)
+            log.info("relay_started", resume_after=position)
+            self._load_agencies()
+            with TopicAdmin(self.settings) as admin:
+                self._topics = admin.existing()
+                while keep_running():
+                    try:
+                        done = self._step(producer, admin, position)
+                    except ProducerFencedError:
+                        log.warning("relay_fenced", position=position)
+                        return
+                    except KafkaError as exc:
+                        log.warning("relay_kafka_error", error=str(exc), position=position)
+                        producer = self._recover(producer)
+                        position = self.position = read_position(self.settings)
+                        continue
+                    except PersistenceError as exc:
+                        log.warning(
+                            "store_unavailable",
+                            stage="relay",
+                            error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                            position=position,
+                        )
+                        producer = self._recover(producer)
+                        position = self.position = read_position(self.settings)
+                        time.sleep(1.0)
+                        continue
+                    if done is None:
+                        self._measure_lag(position)
+                        time.sleep(self.options.idle_sleep_s)
+                    else:
+                        position = self.position = done
+                        self._measure_lag(position)
+        finally:
+            producer.close(timeout=5)
+            log.info("relay_stopped", **vars(self.stats))
+
+    def _measure_lag(self, position: int | None) -> None:
+        if self.metrics is None:
+            return
+        head = self.app.recorder.max_notification_id() or 0
+        self.metrics.relay_lag.set(max(0, head - (position or 0)))
+
+    def _recover(self, producer: Any) -> Any:
+        try:
+            producer.abort_transaction()
+        except Exception:  # noqa: BLE001 - a broken producer is replaced below
+            producer.close(timeout=1)
+            time.sleep(1)
+            return self._producer()
+        time.sleep(0.5)
+        return producer
+
+    def _step(self, producer: Any, admin: TopicAdmin, position: int | None) -> int | None:
+        """Relay one batch after ``position``; the new position, or None when idle."""
+        start = 1 if position is None else position + 1
+        notifications = self.app.recorder.select_notifications(
+            start=start, limit=self.options.batch_size
+        )
+        if not notifications:
+            return None
+        out: list[OutRecord] = []
+        dead: list[tuple[int, Any]] = []
+        for n in notifications:
+            event = self.app.mapper.to_domain_event(n)
+            self._note_admission(event, admin)
+            out.extend(self.mapper.records(n.id, event))
+            if type(event).__qualname__ == "Rejection.Recorded":
+                dead.append((int(n.id), event))
+        last = int(notifications[-1].id)
+        if not out:
+            return last  # nothing to publish (leases, indexes): no transaction needed
+        self._ensure_topics(admin, out)
+        fault_point("relay_before_send")
+        producer.begin_transaction()
+        for r in out:
+            producer.send(r.topic, key=r.key, value=r.value, headers=r.headers)
+        producer.send(
+            RELAY_POSITION,
+            key=POSITION_KEY,
+            value=self._position_value(last),
+            headers=[(HEADER_NOTIFICATION_ID, str(last).encode())],
+        )
+        fault_point("relay_after_send")
+        producer.commit_transaction()
+        fault_point("relay_after_commit")
+        for notification_id, event in dead:
+            log.info(
+                "event_dead_lettered",
+                notification_id=notification_id,
+                rejection_id=str(event.originator_id),
+                topic=event.source,
+                partition=event.partition,
+                offset=event.offset,
+                event_id=None if event.event_id is None else str(event.event_id),
+                reason=event.reason_code,
+            )
+        self.stats.transactions += 1
+        self.stats.notifications += len(notifications)
+        self.stats.records += len(out)
+        if self.metrics is not None:
+            self.metrics.relay_committed([r.topic for r in out])
+        log.debug(
+            "relay_committed",
+            first_notification_id=notifications[0].id,
+            notification_id=last,
+            records=len(out),
+        )
+        return last
+
+    def _position_value(self, notification_id: int) -> bytes:
+        return self.encode(
+            RELAY_POSITION_RECORD,
+            {
+                "notification_id": notification_id,
+                "written_at": datetime.now(UTC),
+                "relay_id": self.options.transactional_id,
+            },
+        )
+
+    def _note_admission(self, event: Any, admin: TopicAdmin) -> None:
+        """A newly admitted agency gets its inbound topic and its feed before anything else."""
+        if type(event).__qualname__ != "Directory.AgencyAdmitted":
+            return
+        agency = str(event.agency_id)
+        self._agencies.add(agency)
+        specs = [s for s in agency_topics(self.settings, agency) if s.name not in self._topics]
+        if specs:
+            admin.ensure(specs)
+            self._topics |= {s.name for s in specs}
+            log.info("agency_topics_created", agency_id=agency)
+
+    def _ensure_topics(self, admin: TopicAdmin, out: Sequence[OutRecord]) -> None:
+        missing = {r.topic for r in out} - self._topics
+        if not missing:
+            return
+        self._topics = admin.existing()
+        for topic in missing - self._topics:
+            agency = agency_of_feed(topic)
+            if agency is not None:
+                admin.ensure(agency_topics(self.settings, agency))
+        self._topics = admin.existing()
