@@ -1,0 +1,227 @@
+"""``casehub audit history | verify | export``: the auditors' tools, over the event store."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from hub.audit.history import AuditError, history, parse_case_ref, parse_moment
+from hub.audit.render import EXPORT_FORMATS, HISTORY_FORMATS, render_export, render_history
+from hub.audit.verify import verify_all, verify_case
+from hub.i18n import Lang, check_lang
+from hub.settings import Settings
+from hub.topics import TIMELINE
+
+_REGISTERED_TOPIC = "hub.cases.domainmodel:Case.Registered"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("audit", help="auditors' tools: history, verify, export")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+    ref_help = "owning-agency/case-number, e.g. market-regulation/市监案〔2026〕001号"
+
+    hist = verbs.add_parser("history", help="a case as it stood at a time or a version")
+    hist.add_argument("case_ref", metavar="CASE_REF", help=ref_help)
+    hist.add_argument("--as-of", dest="as_of", help="ISO date or time (Asia/Shanghai if no offset)")
+    hist.add_argument("--version", type=int, help="the case's version (1 = registration)")
+    hist.add_argument("--format", default="table", help="table (default), json or html")
+    hist.add_argument("--lang", default="zh", help="zh (default) or en")
+    hist.add_argument("--out", type=Path, help="write here instead of standard output")
+    hist.add_argument(
+        "--from-kafka",
+        dest="from_kafka",
+        action="store_true",
+        help="rebuild the history from casehub.timeline alone, not from the event store",
+    )
+    hist.set_defaults(func=_history)
+
+    ver = verbs.add_parser("verify", help="check hash chains; name the first bad link")
+    ver.add_argument("case_ref", metavar="CASE_REF", nargs="?", help=ref_help)
+    ver.add_argument("--all", action="store_true", help="every case on the hub")
+    ver.add_argument(
+        "--anchor",
+        choices=("kafka", "view"),
+        help="compare each chain's head with casehub.timeline (default when Kafka answers) "
+        "or with the audit view",
+    )
+    ver.set_defaults(func=_verify)
+
+    exp = verbs.add_parser("export", help="write a case's full record to a self-contained file")
+    exp.add_argument("case_ref", metavar="CASE_REF", help=ref_help)
+    exp.add_argument("--format", default="json", help="json (default), csv or html")
+    exp.add_argument("--lang", default="zh", help="zh (default) or en")
+    exp.add_argument("--out", type=Path, help="the file (default: ./case-<agency>-<number>.<ext>)")
+    exp.set_defaults(func=_export)
+
+
+def _lang(value: str) -> Lang:
+    try:
+        return check_lang(value)
+    except ValueError as exc:
+        raise AuditError(str(exc)) from None
+
+
+def _format(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise AuditError(f"unknown format {value!r}: expected {', '.join(allowed)}")
+    return value
+
+
+@contextmanager
+def _open_app(settings: Settings) -> Iterator[Any]:
+    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` light
+    from hub.cases.store import store_env  # noqa: PLC0415
+
+    if settings.store == "sqlite" and not settings.sqlite_file.exists():
+        raise AuditError(f"there is no event store at {settings.sqlite_file}")
+    app = CaseHub(store_env(settings), settings=settings)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AuditError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {out}")
+
+
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    ref = parse_case_ref(args.case_ref)
+    fmt = _format(args.format, HISTORY_FORMATS)
+    lang = _lang(args.lang)
+    as_of = parse_moment(args.as_of) if args.as_of else None
+    if args.from_kafka:
+        from hub.audit.rebuild import TimelineCase  # noqa: PLC0415 - the broker only when asked
+        from hub.audit.timeline import case_entries  # noqa: PLC0415
+
+        source = TimelineCase(ref.case_id, case_entries(settings, ref.case_id))
+        found = history(source, ref, as_of=as_of, version=args.version)
+    else:
+        with _open_app(settings) as app:
+            found = history(app, ref, as_of=as_of, version=args.version)
+    _write(render_history(found, fmt, lang), args.out)
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchor:
+    name: str  # kafka | view
+    heads: dict[str, tuple[int, str]]
+    labels: dict[str, str]
+    note: str
+
+
+def _anchor(settings: Settings, wanted: str | None) -> _Anchor:
+    """The published heads: from the timeline when asked or when Kafka answers, else the view."""
+    from hub.audit.timeline import TimelineUnavailable, case_heads  # noqa: PLC0415
+
+    reason = ""
+    if wanted in (None, "kafka"):
+        try:
+            heads = case_heads(settings)
+        except TimelineUnavailable as exc:
+            if wanted == "kafka":
+                raise
+            reason = f" ({exc})"
+        else:
+            return _Anchor(
+                "kafka",
+                {str(k): (h.version, h.event_hash) for k, h in heads.items()},
+                {str(k): h.label for k, h in heads.items()},
+                f"anchor: {TIMELINE} at {','.join(settings.bootstrap_servers)}",
+            )
+    return _Anchor("view", _published_heads(settings), {}, f"anchor: the audit view{reason}")
+
+
+def _published_heads(settings: Settings) -> dict[str, tuple[int, str]]:
+    """The last (version, hash) per case the audit-trail view received from the timeline."""
+    try:
+        from consumers.audit_trail import VIEW  # noqa: PLC0415
+        from consumers.runner import open_view_store, views_file  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - consumers/ is part of the same distribution
+        return {}
+    if settings.store == "sqlite" and not views_file(settings).exists():
+        return {}
+    store = open_view_store(settings)
+    try:
+        store.ensure(VIEW)
+        heads: dict[str, tuple[int, str]] = {}
+        for row in store.rows(VIEW, "events", {"aggregate": "CASE"}):
+            case_id, version = str(row["case_id"]), int(row["version"] or 0)
+            if version >= heads.get(case_id, (0, ""))[0]:
+                heads[case_id] = (version, str(row["event_hash"] or ""))
+        return heads
+    finally:
+        store.close()
+
+
+def _all_cases(app: Any) -> list[tuple[UUID, str]]:
+    found: list[tuple[UUID, str]] = []
+    start = 1
+    while True:
+        batch = app.recorder.select_notifications(
+            start=start, limit=500, topics=[_REGISTERED_TOPIC]
+        )
+        if not batch:
+            return found
+        for notification in batch:
+            event = app.mapper.to_domain_event(notification)
+            found.append((event.originator_id, f"{event.owning_agency}/{event.case_number}"))
+        start = batch[-1].id + 1
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.case_ref) == bool(args.all):
+        raise AuditError("name one CASE_REF or give --all")
+    ref = None if args.all else parse_case_ref(args.case_ref)
+    anchor = _anchor(settings, args.anchor)
+    print(anchor.note)
+    with _open_app(settings) as app:
+        if ref is None:
+            verdicts = verify_all(
+                app,
+                _all_cases(app),
+                anchor.heads,
+                anchor=anchor.name,
+                published_labels=anchor.labels,
+            )
+        else:
+            verdicts = [verify_case(app, ref, anchor.heads, anchor=anchor.name)]
+    for verdict in verdicts:
+        print(verdict.line())
+    broken = [v for v in verdicts if not v.ok]
+    if len(verdicts) > 1:
+        print(f"{len(verdicts)} case(s) checked, {len(broken)} broken")
+    return 1 if broken else 0
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("_") or "case"
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    ref = parse_case_ref(args.case_ref)
+    fmt = _format(args.format, EXPORT_FORMATS)
+    lang = _lang(args.lang)
+    with _open_app(settings) as app:
+        found = history(app, ref)
+        verdict = verify_case(app, ref)
+    out = args.out or Path(f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{fmt}")
+    _write(render_export(found, verdict, fmt, lang), out)
+    return 0 if verdict.ok else 1

@@ -1,0 +1,192 @@
+"""A case as it stood at a moment or a version, from the event store (``casehub audit history``).
+
+Works through the ``CaseHub`` query API only: ``case_events`` to find the version in force at a
+moment (the last event recorded at or before it), ``get_case(case_id, version=N)`` for the
+state at that version. Every error a person can make (a reference that names no case, a time
+before the case existed, a version it never had) is an ``AuditError`` with a message to act on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Protocol, TypeVar, cast
+from uuid import UUID
+
+from hub.cases.hashing import canonical_json, to_canonical
+from hub.cases.ids import case_id_for, normalise_case_number
+from hub.cases.views import CaseView, ChainHead, ChainReport, RecordedEvent
+from hub.errors import CaseHubError, UnknownCase
+from hub.rules.clocks import TIMEZONE
+
+T = TypeVar("T")
+
+
+class AuditError(CaseHubError):
+    """An auditor's request cannot be answered as asked; the message says why."""
+
+    code = "audit_error"
+
+
+class CaseSource(Protocol):
+    """What ``history()`` reads: ``CaseHub`` (the store) or a case rebuilt from the timeline."""
+
+    def get_case(self, case_id: UUID, *, version: int | None = None) -> CaseView: ...
+
+    def case_events(self, case_id: UUID) -> list[RecordedEvent]: ...
+
+
+class CaseQueries(CaseSource, Protocol):
+    """The part of ``CaseHub`` the auditor tools read."""
+
+    def verify_chain(self, case_id: UUID) -> ChainReport: ...
+
+    def chain_head(self, case_id: UUID) -> ChainHead: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRef:
+    """``owning-agency/case-number`` as an auditor types it."""
+
+    owning_agency: str
+    case_number: str
+
+    @property
+    def case_id(self) -> UUID:
+        return case_id_for(self.owning_agency, self.case_number)
+
+    def __str__(self) -> str:
+        return f"{self.owning_agency}/{self.case_number}"
+
+
+def parse_case_ref(text: str) -> CaseRef:
+    """Split ``owning-agency/case-number`` (the number may itself contain slashes)."""
+    agency, sep, number = text.strip().partition("/")
+    if not sep or not agency.strip() or not normalise_case_number(number):
+        raise AuditError(
+            f"case reference {text!r} is not owning-agency/case-number "
+            "(e.g. market-regulation/市监案〔2026〕001号)"
+        )
+    return CaseRef(agency.strip(), normalise_case_number(number))
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO date (the end of that day) or date-time (Asia/Shanghai when no offset is given)."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time.max, tzinfo=TIMEZONE)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise AuditError(
+            f"--as-of {text!r} is not an ISO date or time (e.g. 2026-04-01 or "
+            "2026-04-01T10:30:00+08:00)"
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=TIMEZONE)
+    return moment
+
+
+def events_of(app: CaseSource, ref: CaseRef) -> list[RecordedEvent]:
+    try:
+        return app.case_events(ref.case_id)
+    except UnknownCase:
+        raise AuditError(f"unknown case {ref}: no case with that reference is on the hub") from None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """The case at one version, with the events up to it."""
+
+    ref: CaseRef
+    case: CaseView
+    events: tuple[RecordedEvent, ...]  # versions 1..case.version
+    latest_version: int
+    as_of: datetime | None
+
+
+def history(
+    app: CaseSource, ref: CaseRef, *, as_of: datetime | None = None, version: int | None = None
+) -> History:
+    """The case as it stood at ``as_of`` or at ``version`` (the latest when neither is given).
+
+    Times are shown in Asia/Shanghai to the millisecond (what ``casehub.timeline`` carries) and
+    payloads in canonical key order, so the store and the timeline give the same history.
+    """
+    if as_of is not None and version is not None:
+        raise AuditError("give --as-of or --version, not both")
+    events = [published_form(e) for e in events_of(app, ref)]
+    latest = events[-1].version
+    if version is not None:
+        if not 1 <= version <= latest:
+            raise AuditError(
+                f"case {ref} has versions 1 to {latest}; there is no version {version}"
+            )
+        wanted = version
+    elif as_of is not None:
+        recorded = [e for e in events if e.recorded_at <= as_of]
+        if not recorded:
+            first = events[0].recorded_at.astimezone(TIMEZONE).isoformat(timespec="seconds")
+            raise AuditError(
+                f"case {ref} did not exist yet at {as_of.isoformat(timespec='seconds')}: "
+                f"it was registered at {first}"
+            )
+        wanted = recorded[-1].version
+    else:
+        wanted = latest
+    case = published_form(app.get_case(ref.case_id, version=wanted))
+    return History(ref, case, tuple(events[:wanted]), latest, as_of)
+
+
+def millis(moment: datetime) -> datetime:
+    """``moment`` in Asia/Shanghai, truncated to whole milliseconds."""
+    local = moment.astimezone(TIMEZONE)
+    return local.replace(microsecond=local.microsecond // 1000 * 1000)
+
+
+def published_form(value: T) -> T:
+    """Every time in ``value`` to the millisecond, every payload as canonical JSON data."""
+    result: Any = value
+    if isinstance(value, datetime):
+        result = millis(value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        result = dataclasses.replace(
+            value, **{f.name: published_form(getattr(value, f.name)) for f in fields}
+        )
+        if isinstance(result, RecordedEvent):
+            payload = json.loads(canonical_json(result.payload))
+            result = dataclasses.replace(result, payload=payload)
+    elif isinstance(value, tuple | list):
+        result = type(value)(published_form(v) for v in value)
+    return cast("T", result)
+
+
+def plain(value: Any) -> Any:
+    """Views and payloads as JSON data (dates ISO, UUIDs as strings, dataclasses as objects)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return to_canonical(value)
+
+
+def event_data(event: RecordedEvent) -> dict[str, Any]:
+    data: dict[str, Any] = plain(event)
+    return data
+
+
+def history_data(found: History) -> dict[str, Any]:
+    return {
+        "case_ref": str(found.ref),
+        "case_id": str(found.ref.case_id),
+        "as_of": found.as_of.isoformat() if found.as_of else None,
+        "version": found.case.version,
+        "latest_version": found.latest_version,
+        "case": plain(found.case),
+        "events": [event_data(e) for e in found.events],
+    }

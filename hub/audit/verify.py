@@ -1,0 +1,139 @@
+"""Checking hash chains (``casehub audit verify``): one case, or every case on the hub.
+
+``CaseHub.verify_chain`` recomputes every hash from the stored records and names the first bad
+link. A recomputed chain cannot see its own last event deleted, or rewritten with its hash
+recomputed, so the store's head (version and event hash) is also compared with an anchor kept
+outside the store: the hashes ``casehub.timeline`` carries (read directly from Kafka), or,
+when the broker cannot be reached, what the audit-trail view received from it. The verdict
+then says whether the store's head is behind, ahead of, or different from the timeline's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from uuid import UUID
+
+from hub.audit.history import AuditError, CaseQueries, CaseRef, events_of
+from hub.cases.views import ChainReport
+from hub.errors import UnknownCase
+
+#: Where the published heads came from, as the verdict names it.
+ANCHORS = {"kafka": "the timeline", "view": "the audit view"}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    case_id: UUID
+    label: str
+    report: ChainReport
+    #: (version, hash) last published on the timeline, when known; (0, "") for none at all.
+    published: tuple[int, str] | None = None
+    anchor: str = "view"
+
+    @property
+    def drift(self) -> str | None:
+        """``behind``, ``ahead`` or ``different`` when the store's head is not the published one."""
+        if self.published is None:
+            return None
+        version, digest = self.published
+        if version > self.report.events:
+            return "behind"
+        if version < self.report.events:
+            return "ahead"
+        return "different" if digest != self.report.head else None
+
+    @property
+    def truncated(self) -> bool:
+        return self.drift is not None
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and self.drift is None
+
+    def line(self) -> str:
+        if self.report.first_bad is not None:
+            bad = self.report.first_bad
+            return (
+                f"BROKEN {self.label}: first bad link at version {bad.version} ({bad.event_type}): "
+                f"{bad.field} is {bad.found[:16]}…, expected {bad.expected[:16]}…"
+            )
+        drift = self.drift
+        if drift is not None and self.published is not None:
+            version, digest = self.published
+            where = ANCHORS.get(self.anchor, self.anchor)
+            store = (
+                f"the store ends at version {self.report.events} (head {self.report.head[:16]}…)"
+                if self.report.events
+                else "the store holds no event of it"
+            )
+            theirs = (
+                f"{where} carries version {version} (hash {digest[:16]}…)"
+                if version
+                else f"{where} carries no event of it"
+            )
+            relation = {"behind": "behind", "ahead": "ahead of", "different": "different from"}
+            return (
+                f"BROKEN {self.label}: the store's head is {relation[drift]} {where}: "
+                f"{store} but {theirs}"
+            )
+        return f"ok {self.label}: {self.report.events} event(s), head {self.report.head[:16]}…"
+
+
+def verify_case(
+    app: CaseQueries,
+    ref: CaseRef,
+    published: Mapping[str, tuple[int, str]] | None = None,
+    *,
+    anchor: str = "view",
+) -> Verdict:
+    known = _published(published, ref.case_id, anchor)
+    try:
+        events_of(app, ref)  # an unknown reference is an AuditError naming it
+    except AuditError:
+        if not known or not known[0]:
+            raise
+        # gone from the store, but published: the verdict says so
+        return Verdict(ref.case_id, str(ref), ChainReport(ref.case_id, 0, "", None), known, anchor)
+    report = app.verify_chain(ref.case_id)
+    return Verdict(ref.case_id, str(ref), report, known, anchor)
+
+
+def _published(
+    published: Mapping[str, tuple[int, str]] | None, case_id: UUID, anchor: str
+) -> tuple[int, str] | None:
+    known = (published or {}).get(str(case_id))
+    if known is None and anchor == "kafka" and published is not None:
+        return (0, "")  # the timeline is read whole: a case it lacks was never published
+    return known
+
+
+def verify_all(
+    app: CaseQueries,
+    case_ids: Iterable[tuple[UUID, str]],
+    published: Mapping[str, tuple[int, str]] | None = None,
+    *,
+    anchor: str = "view",
+    published_labels: Mapping[str, str] | None = None,
+) -> list[Verdict]:
+    """Every case in the store; with the timeline as anchor, also those only it carries."""
+    verdicts: list[Verdict] = []
+    seen: set[str] = set()
+    for case_id, label in case_ids:
+        seen.add(str(case_id))
+        try:
+            report = app.verify_chain(case_id)
+        except UnknownCase:
+            report = ChainReport(case_id, 0, "", None)
+        verdicts.append(
+            Verdict(case_id, label, report, _published(published, case_id, anchor), anchor)
+        )
+    for key, label in (published_labels or {}).items():
+        if key in seen or published is None or key not in published:
+            continue
+        missing = UUID(key)
+        report = ChainReport(missing, 0, "", None)
+        verdicts.append(Verdict(missing, label or key, report, published[key], anchor))
+    if not verdicts:
+        raise AuditError("there is no case on the hub to verify")
+    return verdicts

@@ -1,0 +1,276 @@
+"""Labels in simplified Chinese and English, from the glossary of ``DOMAIN.md``.
+
+``t(key, lang)`` returns the label of a key (the key itself when there is none), so a missing
+label shows up as its key rather than failing a report. Agencies are named from the directory
+(``agency_label`` with the names it holds), falling back to their ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+#: key -> (中文, English)
+LABELS: dict[str, tuple[str, str]] = {
+    # --- case events ---------------------------------------------------------------------------
+    "Case.Registered": ("登记案件", "case registered"),
+    "Case.ParticipantAdded": ("增加参与单位", "participant added"),
+    "Case.InformationShared": ("信息共享", "information shared"),
+    "Case.NoticeAcknowledged": ("签收通报", "notice acknowledged"),
+    "Case.AssistanceRequested": (
+        "发出调查核实协助函",
+        "investigation and verification assistance requested",
+    ),
+    "Case.AssistanceRequestAcknowledged": ("签收协助函", "assistance request acknowledged"),
+    "Case.MaterialsSupplied": ("提供材料", "materials supplied"),
+    "Case.AssistanceCompleted": ("完成协助", "assistance completed"),
+    "Case.AssistanceDeclined": ("不予协助（说明理由）", "assistance declined (with reason)"),
+    "Case.DisputeOpened": ("启动行政争议化解", "administrative dispute opened"),
+    "Case.MediationSessionHeld": ("召开调解会", "mediation session held"),
+    "Case.DisputeResolved": ("达成和解协议，争议化解", "dispute resolved by settlement"),
+    "Case.DisputeWithdrawn": ("撤回行政争议", "dispute withdrawn"),
+    "Case.DisputeReferredToLitigation": ("转入诉讼", "referred to litigation"),
+    "Case.RecommendationIssued": ("制发检察建议", "procuratorial recommendation issued"),
+    "Case.RecommendationServed": ("送达检察建议书", "recommendation served"),
+    "Case.RecommendationReceived": ("签收检察建议", "recommendation received"),
+    "Case.ObjectionRaised": ("提出异议", "objection raised"),
+    "Case.ObjectionReviewed": ("异议复核", "objection reviewed"),
+    "Case.RecommendationReplied": ("书面回复", "written reply"),
+    "Case.RectificationChecked": ("跟踪监督：整改情况", "follow-up: rectification checked"),
+    "Case.ConsultationRecorded": ("沟通协商，听取意见", "consultation, opinions heard"),
+    "Case.RecommendationEscalated": (
+        "报告上级检察院 / 通报其上级主管机关",
+        "escalation",
+    ),
+    "Case.RecommendationClosed": ("办结检察建议", "recommendation closed"),
+    "Case.DeadlineExtended": ("延期", "deadline extended"),
+    "Case.DeadlineMissed": ("逾期", "deadline missed (overdue)"),
+    # --- directory events ----------------------------------------------------------------------
+    "Directory.Opened": ("平台目录建立", "directory opened"),
+    "Directory.AgencyAdmitted": ("单位加入平台", "agency admitted"),
+    "Directory.OfficerRegistered": ("登记工作人员", "officer registered"),
+    "Directory.LiaisonDesignated": ("指定联络员", "liaison officer designated"),
+    # --- fields and values ---------------------------------------------------------------------
+    "case": ("案件", "case"),
+    "case_number": ("案号", "case number"),
+    "addressee": ("对象单位", "addressee"),
+    "agency": ("单位", "agency"),
+    "agency_id": ("单位", "agency"),
+    "kind": ("期限类型", "deadline kind"),
+    "target_id": ("事项编号", "item"),
+    "due_date": ("期限", "deadline"),
+    "previous_due_date": ("原期限", "previous deadline"),
+    "requested_due_date": ("要求期限", "requested deadline"),
+    "urgent_due_date": ("紧急期限", "urgent deadline"),
+    "notice_due_date": ("签收期限", "acknowledgment deadline"),
+    "held_on": ("日期", "held on"),
+    "adoption": ("采纳情况", "adoption"),
+    "outcome": ("复核结果", "review outcome"),
+    "channel": ("报告途径", "escalation channel"),
+    "rectified": ("整改（已整改 / 未整改）", "rectified"),
+    "late": ("逾期", "late"),
+    "working_days_late": ("逾期工作日", "working days late"),
+    "notice_recipients": ("通报对象", "notice recipients"),
+    "participants": ("参与单位", "participants"),
+    "documents": ("材料数", "documents"),
+    "major_notice": ("重大事件通报", "major notice"),
+    "ADOPTED": ("采纳", "adopted"),
+    "PARTLY_ADOPTED": ("部分采纳", "partly adopted"),
+    "NOT_ADOPTED": ("未采纳", "not adopted"),
+    "NOTICE_ACKNOWLEDGMENT": ("通报签收", "notice acknowledgment"),
+    "ASSISTANCE_RESPONSE": ("协助答复", "assistance response"),
+    "RECOMMENDATION_REPLY": ("检察建议书面回复", "written reply to a recommendation"),
+    "OPEN": ("未办结", "open"),
+    "MET": ("已办", "met"),
+    "CANCELLED": ("已撤销", "cancelled"),
+    "overdue": ("逾期", "overdue"),
+    "days_remaining": ("剩余天数", "days remaining"),
+    # --- the annual assessment -----------------------------------------------------------------
+    "assessment.title": ("年度考核", "Annual assessment"),
+    "assessment.subtitle": (
+        "检察监督结果运用机制：行政执法机关协作配合情况",
+        "Use of supervision results: cooperation of the administrative organs",
+    ),
+    "assessment.rank": ("排名", "Rank"),
+    "assessment.organ": ("行政执法机关", "Administrative organ"),
+    "assessment.score": ("得分", "Score"),
+    "assessment.indicator": ("指标", "Indicator"),
+    "assessment.weight": ("权重", "Weight"),
+    "assessment.value": ("指标值", "Value"),
+    "assessment.formula": ("计算方法", "Formula"),
+    "assessment.evidence": ("依据事件", "Events behind the figure"),
+    "assessment.not_applicable": ("不适用", "n/a"),
+    "assessment.chart": ("得分图", "Scores"),
+    "assessment.scorecard": ("考核排名", "Ranked scorecard"),
+    "assessment.indicators": ("指标与权重", "Indicators and weights"),
+    "assessment.details": ("各单位指标明细", "Indicators per organ"),
+    "assessment.method": (
+        (
+            "得分 = 100 × Σ(权重 × 指标值) ÷ Σ(适用指标的权重)；无数据的指标不适用，不计入分母。"
+            "同分时按适用指标权重之和、再按单位标识排序。"
+        ),
+        (
+            "Score = 100 × Σ(weight × value) ÷ Σ(weights of the applicable indicators); an "
+            "indicator without data is n/a and left out of both sums. Ties are broken by the "
+            "applicable weight, then by agency id."
+        ),
+    ),
+    "assessment.metadata_only": (
+        "本报告只列事件元数据（事件编号、类型、单位、日期），不含案件内容。",
+        (
+            "This report lists event metadata only (event id, type, agency, date), never case "
+            "contents."
+        ),
+    ),
+    "assessment.generated": ("生成时间", "Generated"),
+    "assessment.year": ("考核年度", "Year"),
+    "assessment.event_id": ("事件编号", "Event id"),
+    "assessment.event_type": ("事件类型", "Event type"),
+    "assessment.date": ("日期", "Date"),
+    "assessment.agency": ("单位", "Agency"),
+    "assessment.role": ("计入", "Counts as"),
+    "assessment.coverage": ("适用权重", "Applicable weight"),
+    "indicator.reply_on_time": (
+        "检察建议按期书面回复率",
+        "On-time written replies to recommendations",
+    ),
+    "indicator.adoption": ("检察建议采纳率", "Adoption of recommendations"),
+    "indicator.rectification": ("整改率", "Rectification rate"),
+    "indicator.assistance_on_time": (
+        "调查核实协助按期答复率",
+        "Assistance requests answered on time",
+    ),
+    "indicator.declines": ("不予协助情况（越少越好）", "Declined assistance (fewer is better)"),
+    "indicator.notice_ack_on_time": (
+        "重大事件通报按期签收率",
+        "Major notices acknowledged on time",
+    ),
+    "indicator.disputes_mediated": ("行政争议调解化解率", "Disputes resolved by mediation"),
+    "indicator.liaison_designated": ("全年保持指定联络员", "Liaison officer designated all year"),
+    "formula.reply_on_time": (
+        "按期书面回复数 ÷ 本年度到期（已回复或已记录逾期）的检察建议数",
+        (
+            "written replies recorded by the due date ÷ recommendations due in the year "
+            "(replied, or recorded as missed)"
+        ),
+    ),
+    "formula.adoption": (
+        "(采纳 + 0.5 × 部分采纳) ÷ 本年度书面回复数",
+        "(adopted + 0.5 × partly adopted) ÷ written replies recorded in the year",
+    ),
+    "formula.rectification": (
+        "已整改数 ÷ 本年度跟踪监督检查的检察建议数（以最后一次检查为准）",
+        "rectified ÷ recommendations checked in the year (the last check counts)",
+    ),
+    "formula.assistance_on_time": (
+        "按期完成或说明理由的协助函数 ÷ 本年度到期（已答复或已记录逾期）的协助函数",
+        (
+            "requests completed or declined by the due date ÷ requests due in the year "
+            "(answered, or recorded as missed)"
+        ),
+    ),
+    "formula.declines": (
+        "1 − 不予协助数 ÷ 本年度答复的协助函数",
+        "1 − declined ÷ requests answered in the year",
+    ),
+    "formula.notice_ack_on_time": (
+        "按期签收数 ÷ 本年度签收期限届满（已签收或已记录逾期）的通报数",
+        (
+            "acknowledgments by the due day ÷ notices due in the year (acknowledged, or "
+            "recorded as missed)"
+        ),
+    ),
+    "formula.disputes_mediated": (
+        "达成和解协议数 ÷ 本年度办结的本单位案件行政争议数",
+        "disputes resolved by settlement ÷ disputes on the organ's cases closed in the year",
+    ),
+    "formula.liaison_designated": (
+        "加入平台后宽限期内指定联络员并保持至年底为 1，否则为 0",
+        (
+            "1 when a liaison officer was in effect from the start of the year (or within the "
+            "grace period after admission) to its end, else 0"
+        ),
+    ),
+    # --- evidence roles ------------------------------------------------------------------------
+    "role.due": ("应办", "due"),
+    "role.met": ("按期", "on time"),
+    "role.late": ("逾期", "late"),
+    "role.missed": ("逾期未办", "missed"),
+    "role.extended": ("延期", "extended"),
+    "role.withdrawn": ("撤回", "withdrawn"),
+    "role.counted": ("计入", "counted"),
+    "role.designation": ("指定联络员", "designation"),
+    "role.admission": ("加入平台", "admission"),
+    "role.rectified": ("已整改", "rectified"),
+    "role.not_rectified": ("未整改", "not rectified"),
+    "role.declined": ("不予协助", "declined"),
+    "role.completed": ("完成协助", "completed"),
+    "role.resolved": ("达成和解协议", "resolved by settlement"),
+    "role.referred": ("转入诉讼", "referred to litigation"),
+    # --- roles ---------------------------------------------------------------------------------
+    "procuratorate": ("人民检察院", "procuratorate"),
+    "justice-bureau": ("司法局", "justice bureau"),
+    "rule-of-law-office": ("依法治市办", "Rule-of-Law Office"),
+    "enforcement-agency": ("行政执法机关", "administrative law-enforcement agency"),
+    "hub": ("平台", "the hub"),
+    # --- audit ---------------------------------------------------------------------------------
+    "audit.history": ("案件历史", "Case history"),
+    "audit.as_of": ("截至", "as of"),
+    "audit.version": ("版本", "version"),
+    "audit.recorded_at": ("记录时间", "recorded"),
+    "audit.occurred_at": ("发生时间", "occurred"),
+    "audit.actor": ("操作单位", "actor"),
+    "audit.officer": ("经办人", "officer"),
+    "audit.event": ("事件", "event"),
+    "audit.hash": ("防篡改哈希链", "tamper-evident hash chain"),
+    "audit.chain_ok": ("哈希链完整", "hash chain intact"),
+    "audit.chain_bad": ("哈希链被破坏", "hash chain broken"),
+    "audit.state": ("案件状态", "state of the case"),
+    "audit.timeline": ("时间线", "timeline"),
+    "audit.export": ("案件导出", "Case export"),
+    "title": ("标题", "title"),
+    "category": ("类别", "category"),
+    "summary": ("摘要", "summary"),
+    "owning_agency": ("主办单位", "owning agency"),
+    "notices": ("通报", "notices"),
+    "requests": ("调查核实协助函", "assistance requests"),
+    "disputes": ("行政争议", "administrative disputes"),
+    "recommendations": ("检察建议", "procuratorial recommendations"),
+    "deadlines": ("期限", "deadlines"),
+    "infos": ("信息共享", "shared information"),
+}
+
+
+def t(key: str, lang: Lang) -> str:
+    """The label of ``key`` in ``lang``, or the key itself when it has none."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def event_label(event_type: str, lang: Lang) -> str:
+    """A recorded event's type, e.g. ``Case.RecommendationReplied`` -> 书面回复."""
+    return t(event_type, lang)
+
+
+def agency_label(
+    agency_id: str, lang: Lang, names: Mapping[str, tuple[str, str]] | None = None
+) -> str:
+    """An agency's name from the directory (``names``: id -> (中文, English)), else its id."""
+    if names is not None and agency_id in names:
+        zh, en = names[agency_id]
+        return (zh or en) if lang == "zh" else (en or zh)
+    return t(agency_id, lang) if agency_id == "hub" else agency_id
+
+
+def check_lang(value: str) -> Lang:
+    """``value`` as a ``Lang``; raises ``ValueError`` for anything else."""
+    if value == "zh":
+        return "zh"
+    if value == "en":
+        return "en"
+    raise ValueError(f"unknown language {value!r}: expected zh or en")

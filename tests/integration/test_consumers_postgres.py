@@ -1,0 +1,44 @@
+"""The view store contract on PostgreSQL: the same tests as on SQLite, in a schema of its own."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from consumers.store_postgres import PostgresViewStore
+from consumers.testing import ViewStoreContract
+
+pytestmark = pytest.mark.postgres
+
+
+def _connect(env):
+    return {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env["POSTGRES_HOST"],
+        "port": int(env["POSTGRES_PORT"]),
+        "user": env["POSTGRES_USER"],
+        "password": env["POSTGRES_PASSWORD"],
+    }
+
+
+class TestPostgresViewStore(ViewStoreContract):
+    @pytest.fixture
+    def schema(self, postgres_env):
+        name = f"views_test_{uuid4().hex[:12]}"
+        yield name
+        with psycopg.connect(**_connect(postgres_env), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+    @pytest.fixture
+    def store(self, postgres_env, schema):
+        store = PostgresViewStore(**_connect(postgres_env), schema=schema)
+        yield store
+        store.close()
+
+    @pytest.fixture
+    def same_database(self, postgres_env, schema):
+        other = PostgresViewStore(**_connect(postgres_env), schema=schema)
+        yield other
+        other.close()

@@ -1,0 +1,113 @@
+"""The annual assessment of the demo year: indicators, evidence, ranking, weights."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from hub.assessment import model as m
+from hub.assessment.config import load_config
+from hub.assessment.scoring import NoAssessmentDataError, score_year
+
+GENERATED = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def figures(card, agency):
+    organ = next(o for o in card.organs if o.organ.agency_id == agency)
+    return organ, {f.indicator: f for f in organ.figures}
+
+
+class TestDemoRanking:
+    def test_market_regulation_ranks_above_natural_resources(self, card):
+        """The organ that replied on time, adopted and rectified ranks above the one that didn't."""
+        order = [o.organ.agency_id for o in card.organs]
+        assert order.index("market-regulation") < order.index("natural-resources")
+        assert order[0] == "market-regulation"
+        assert [o.rank for o in card.organs] == list(range(1, len(order) + 1))
+
+    def test_only_administrative_organs_are_assessed(self, card):
+        """The procuratorate, Justice Bureau and Rule-of-Law Office are not scored."""
+        assert {o.organ.agency_id for o in card.organs} == {
+            "market-regulation",
+            "natural-resources",
+            "ecology-environment",
+        }
+
+    def test_market_regulation_figures(self, card):
+        """Replied on time, adopted, rectified, assistance answered on time: full marks."""
+        organ, f = figures(card, "market-regulation")
+        for name in ("reply_on_time", "adoption", "rectification", "assistance_on_time"):
+            assert f[name].value == 1.0, name
+        assert f["declines"].value == 1.0
+        assert f["notice_ack_on_time"].value is None  # it sent the notice
+        assert organ.score == 100.0
+
+    def test_natural_resources_figures(self, card):
+        """Missed the reply deadline, partly adopted, not rectified, acknowledged 3 days late."""
+        organ, f = figures(card, "natural-resources")
+        assert (f["reply_on_time"].numerator, f["reply_on_time"].denominator) == (0.0, 1)
+        assert f["adoption"].value == 0.5
+        assert f["rectification"].value == 0.0
+        assert f["notice_ack_on_time"].value == 0.0
+        assert f["disputes_mediated"].value == 1.0
+        assert f["assistance_on_time"].value is None
+        assert f["liaison_designated"].value == 1.0
+        # 100 × (20·0 + 15·0.5 + 15·0 + 10·0 + 10·1 + 10·1) ÷ (20 + 15 + 15 + 10 + 10 + 10)
+        assert organ.score == pytest.approx(100 * 27.5 / 80, abs=0.01)
+
+    def test_every_figure_names_the_events_behind_it(self, card):
+        """A figure lists its events: the missed reply shows the receipt, the miss, the reply."""
+        _, f = figures(card, "natural-resources")
+        roles = [(e.event_type, e.role) for e in f["reply_on_time"].evidence]
+        assert roles == [
+            ("Case.RecommendationReceived", "due"),
+            ("Case.DeadlineMissed", "missed"),
+            ("Case.RecommendationReplied", "late"),
+        ]
+        assert all(e.event_ref for e in f["reply_on_time"].evidence)
+        ack = f["notice_ack_on_time"].evidence[-1]
+        assert (ack.event_type, ack.agency, ack.day.isoformat()) == (
+            "Case.NoticeAcknowledged",
+            "natural-resources",
+            "2026-03-06",
+        )
+
+
+class TestYearsAndWeights:
+    def test_a_year_with_no_data_is_a_clear_error(self, story_facts):
+        """A year with nothing on the record raises an error naming the year."""
+        organs, facts = story_facts
+        with pytest.raises(NoAssessmentDataError, match="no assessment data for 2025"):
+            score_year(2025, organs, facts, load_config(), now=lambda: GENERATED)
+
+    def test_weights_change_scores_not_the_figures(self, story_facts, tmp_path):
+        """A weight of 0 leaves its indicator out of the score; the figure is still shown."""
+        path = tmp_path / "w.toml"
+        path.write_text("[weights]\nreply_on_time = 0\nadoption = 1\n", encoding="utf-8")
+        organs, facts = story_facts
+        card = score_year(2026, organs, facts, load_config(path), now=lambda: GENERATED)
+        organ, f = figures(card, "natural-resources")
+        assert organ.score == 50.0
+        assert f["reply_on_time"].value == 0.0
+
+    def test_ties_go_to_the_organ_with_more_evidence(self, card):
+        """Two organs at 100: the one with more applicable weight ranks first."""
+        ee = next(o for o in card.organs if o.organ.agency_id == "ecology-environment")
+        mr = next(o for o in card.organs if o.organ.agency_id == "market-regulation")
+        assert ee.score == mr.score == 100.0
+        assert mr.rank < ee.rank
+
+    def test_a_liaison_designated_late_scores_zero(self, story_facts):
+        """A liaison designated after the grace period is not 'kept all year'."""
+        organs, facts = story_facts
+        moved = [
+            replace(f, day=f.day.replace(month=3))
+            if f.kind == m.LIAISON and f.organ == "market-regulation"
+            else f
+            for f in facts
+        ]
+        card = score_year(2026, organs, moved, load_config(), now=lambda: GENERATED)
+        _, f = figures(card, "market-regulation")
+        assert f["liaison_designated"].value == 0.0

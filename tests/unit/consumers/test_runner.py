@@ -1,0 +1,186 @@
+"""Running views: replay from the store, the Kafka consumer loop (with a fake consumer), the CLI."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+
+from consumers import audit_trail, rejections
+from consumers.runner import (
+    ProgressBar,
+    UnknownViewError,
+    _ViewConsumer,
+    catch_up,
+    group_id,
+    views_named,
+)
+from consumers.store import SQLiteViewStore
+from hub.cli import main
+from hub.relay.records import CaseStates, RecordMapper
+from hub.topics import DEADLETTER, TIMELINE
+
+
+@dataclass(frozen=True)
+class TP:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True)
+class Record:
+    offset: int
+    value: bytes
+
+
+class FakeConsumer:
+    """Records what the view consumer asks of Kafka."""
+
+    def __init__(self):
+        self.seeks = []
+        self.commits = []
+
+    def seek(self, tp, offset):
+        self.seeks.append((tp, offset))
+
+    def seek_to_beginning(self, tp):
+        self.seeks.append((tp, "beginning"))
+
+    def commit(self, offsets):
+        self.commits.append({tp: meta.offset for tp, meta in offsets.items()})
+
+
+@pytest.fixture(scope="module")
+def published(story_app):
+    """The story as the relay publishes it: (topic, value) in notification order."""
+    agencies = {a.agency_id for a in story_app.directory().agencies}
+    mapper = RecordMapper(
+        CaseStates(lambda case_id, version: story_app.repository.get(case_id, version=version)),
+        sender_of=lambda _id, _version: "",
+        is_agency=agencies.__contains__,
+    )
+    out = []
+    for notification in story_app.recorder.select_notifications(start=1, limit=10_000):
+        event = story_app.mapper.to_domain_event(notification)
+        out.extend(
+            (r.topic, r.value)
+            for r in mapper.records(notification.id, event)
+            if r.topic in (TIMELINE, DEADLETTER)
+        )
+    return out
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = SQLiteViewStore(str(tmp_path / "views.sqlite"))
+    yield store
+    store.close()
+
+
+class TestReplayFromTheStore:
+    def test_catching_up_twice_applies_nothing_new(self, story_app, store):
+        """A second catch-up starts after the stored position and applies nothing."""
+        first = catch_up(story_app, store, audit_trail.VIEW)
+        assert first > 40
+        assert catch_up(story_app, store, audit_trail.VIEW) == 0
+
+    def test_the_progress_bar_ends_its_line_when_done(self):
+        """The progress bar rewrites one line on its stream and ends it at 100%."""
+        stream = io.StringIO()
+        bar = ProgressBar("rebuild audit", stream=stream)
+        bar(50, 100)
+        bar(100, 100)
+        text = stream.getvalue()
+        assert "rebuild audit [" in text
+        assert "100% 100/100" in text
+        assert text.endswith("\n")
+
+    def test_an_unknown_view_is_named_in_the_error(self):
+        """Asking for a view that does not exist lists the ones that do."""
+        with pytest.raises(UnknownViewError, match=r"nope.*audit, timelines"):
+            views_named(["nope"])
+        assert group_id(audit_trail.VIEW) == "casehub-view-audit"
+
+
+class TestKafkaConsumerLoop:
+    def test_timeline_records_feed_the_view_and_commit_offsets(self, published, story_app, store):
+        """Relay bytes become rows; the database position and then Kafka's offset advance."""
+        fake = FakeConsumer()
+        holder = _ViewConsumer(audit_trail.VIEW, store, fake, TIMELINE)
+        store.ensure(audit_trail.VIEW)
+        tp = TP(TIMELINE, 0)
+        holder.on_assigned([tp])
+        assert fake.seeks == [(tp, "beginning")]
+        values = [v for topic, v in published if topic == TIMELINE]
+        records = [Record(offset, value) for offset, value in enumerate(values)]
+        holder.handle(tp, records[:10])
+        holder.handle(tp, records[5:])  # a redelivery overlapping the first batch
+        assert store.position(f"audit:{TIMELINE}:0") == len(values) - 1
+        assert fake.commits[-1] == {tp: len(values)}
+        from_kafka = store.snapshot(audit_trail.VIEW)
+        other = SQLiteViewStore(str(store.path) + ".rebuilt")
+        catch_up(story_app, other, audit_trail.VIEW)
+        assert other.snapshot(audit_trail.VIEW) == from_kafka
+        other.close()
+        holder.on_assigned([tp])
+        assert fake.seeks[-1] == (tp, len(values))
+
+    def test_an_undecodable_record_is_skipped_but_its_offset_kept(self, published, store):
+        """Bytes that are not a dead letter are logged and passed over; the partition moves on."""
+        fake = FakeConsumer()
+        holder = _ViewConsumer(rejections.VIEW, store, fake, DEADLETTER)
+        store.ensure(rejections.VIEW)
+        letters = [v for topic, v in published if topic == DEADLETTER]
+        tp = TP(DEADLETTER, 2)
+        holder.handle(
+            tp, [Record(0, b"garbage"), *(Record(i + 1, v) for i, v in enumerate(letters))]
+        )
+        assert len(store.rows(rejections.VIEW, "letters")) == len(letters)
+        assert store.position(f"rejections:{DEADLETTER}:2") == len(letters)
+
+
+class TestCommandLine:
+    def test_rebuild_replays_the_store_with_a_progress_bar(self, data_dir, capsys):
+        """`casehub consumers rebuild audit` drops, replays, and reports the rate and rows."""
+        assert main(["consumers", "rebuild", "audit"]) == 0
+        out, err = capsys.readouterr()
+        assert "audit: rebuilt from store" in out
+        assert "rows: events" in out
+        assert "rebuild audit [" in err
+        assert (data_dir / "views.sqlite").exists()
+        assert main(["consumers", "status", "audit"]) == 0
+        assert "audit:store=" in capsys.readouterr().out
+
+    @pytest.mark.usefixtures("data_dir")
+    def test_an_unknown_view_is_one_line_and_exit_2(self, capsys):
+        """A bad view name is a one-line error, not a stack trace."""
+        assert main(["consumers", "rebuild", "nope"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("casehub: error: unknown view(s) nope")
+        assert "Traceback" not in err
+
+    @pytest.mark.usefixtures("data_dir")
+    def test_missed_and_late_deadlines_are_listed(self, capsys):
+        """`consumers deadlines` lists what is open or was late, with working days late."""
+        assert main(["consumers", "rebuild", "deadlines"]) == 0
+        capsys.readouterr()
+        assert main(["consumers", "deadlines", "--today", "2026-12-31", "--lang", "en"]) == 0
+        out = capsys.readouterr().out
+        assert "notice acknowledgment TB-2026-001  met 2026-03-06, 3 working days late" in out
+        assert "JJ-2026-02  met 2026-06-25, 7 working days late [overdue]" in out
+        assert "2 deadline(s) as of 2026-12-31" in out
+        assert main(["consumers", "deadlines", "--today", "soon"]) == 2
+
+    @pytest.mark.usefixtures("data_dir")
+    def test_a_case_timeline_reads_in_order(self, capsys):
+        """`consumers timeline REF` prints the case's events as sentences, oldest first."""
+        assert main(["consumers", "rebuild", "timelines"]) == 0
+        capsys.readouterr()
+        land = "natural-resources/自然资案〔2026〕014号"
+        assert main(["consumers", "timeline", land, "--lang", "zh"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].startswith("v1 ")
+        assert "登记案件" in lines[0]
+        assert any("逾期" in line and "检察建议书面回复" in line for line in lines)
+        assert main(["consumers", "timeline", "natural-resources/none"]) == 2
