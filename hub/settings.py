@@ -34,6 +34,8 @@ class Settings:
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = field(default="", repr=False)
     kafka_ssl_cafile: str = ""
+    #: A TOML file of `principal = "password"` lines (mode 0600); see docs/security.md.
+    kafka_credentials_file: str = ""
     topic_partitions: int = 3
     topic_replication: int = 1
 
@@ -54,6 +56,9 @@ class Settings:
     recommendation_reply_months: int = 2
     #: Extra holiday arrangements (one TOML/JSON file per year), see hub/rules.
     calendar_dir: str = ""
+
+    #: Port of /metrics, /healthz and /readyz (`casehub serve`, `consumers run`); 0 turns it off.
+    metrics_port: int = 19400
 
     @property
     def bootstrap_servers(self) -> list[str]:

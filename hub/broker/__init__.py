@@ -3,7 +3,8 @@
 Three profiles, each run from the jars Maven fetches into ``deploy/kafka/lib``:
 
 * ``single``: one combined broker+controller, PLAINTEXT (the default; what tests and the demo use);
-* ``sasl``: one combined node with SCRAM-SHA-512 authentication and the StandardAuthorizer;
+* ``sasl``: one combined node with SCRAM-SHA-512 authentication and the StandardAuthorizer,
+  on SASL_PLAINTEXT and (with a generated development CA, ``hub.broker.tls``) SASL_SSL;
 * ``cluster``: three combined nodes, replication factor 3, ``min.insync.replicas=2``.
 """
 

@@ -51,7 +51,8 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         label = f"broker {status.profile}" + (
             f" node {node.node.node_id}" if len(status.nodes) > 1 else ""
         )
-        print(f"{label}: {state}, bootstrap {node.node.bootstrap}, logs {node.node.log_dir}")
+        tls = f", SASL_SSL {node.node.tls_bootstrap}" if node.node.tls_bootstrap else ""
+        print(f"{label}: {state}, bootstrap {node.node.bootstrap}{tls}, logs {node.node.log_dir}")
     if len(status.nodes) > 1:
         print(f"bootstrap servers: {status.bootstrap}")
     return 0 if status.running else 1

@@ -4,8 +4,9 @@ Pure functions of the settings, so the configuration can be unit-tested without 
 committed templates live in ``deploy/kafka/config/``; ``${name}`` placeholders are filled here.
 
 Ports: ``single`` uses the configured ports (19092/19093 by default); ``sasl`` the same plus 10
-(19102/19103); ``cluster`` node *n* (1..3) the same plus 20 + 2(n-1) (19112/19113, 19114/19115,
-19116/19117), so all three profiles can run side by side.
+(19102/19103) and its SASL_SSL listener on the client port plus 2 (19104); ``cluster`` node *n*
+(1..3) the same plus 20 + 2(n-1) (19112/19113, 19114/19115, 19116/19117), so all three profiles
+can run side by side.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from string import Template
 from typing import Literal
 
+from hub.broker.tls import BrokerTls
 from hub.errors import SetupError
 from hub.settings import PROJECT_ROOT, Settings
 
@@ -32,6 +34,8 @@ SASL_MECHANISM = "SCRAM-SHA-512"
 STARTED_BY_TESTS = "started-by-tests"
 
 _PORT_OFFSET: dict[Profile, int] = {"single": 0, "sasl": 10, "cluster": 20}
+#: The sasl profile's SASL_SSL listener: its client port plus this (19104 by default).
+TLS_PORT_OFFSET = 2
 CLUSTER_SIZE = 3
 CLUSTER_HEAP = "256m"
 #: JVM options per profile. Three JVMs starting at once on two cores are CPU-bound: the cluster's
@@ -57,10 +61,16 @@ class NodeSpec:
     jvm_options: tuple[str, ...]
     #: ``.casehub/kafka/<profile>/node-<id>``: properties, pid file, data and logs.
     home: Path
+    #: The SASL_SSL listener's port (the sasl profile only).
+    tls_port: int | None = None
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def tls_bootstrap(self) -> str | None:
+        return None if self.tls_port is None else f"{self.host}:{self.tls_port}"
 
     @property
     def properties_file(self) -> Path:
@@ -109,9 +119,22 @@ def cluster_spec(settings: Settings, profile: Profile = "single") -> list[NodeSp
             heap=heap,
             jvm_options=JVM_OPTIONS[profile],
             home=base / f"node-{n}",
+            tls_port=(
+                settings.kafka_port + offset + TLS_PORT_OFFSET if profile == "sasl" else None
+            ),
         )
         for n in range(1, size + 1)
     ]
+
+
+def broker_tls(settings: Settings) -> BrokerTls:
+    """The sasl profile's development CA and broker key store (``<profile dir>/tls``)."""
+    return BrokerTls(profile_dir(settings, "sasl") / "tls")
+
+
+def tls_hosts(settings: Settings) -> list[str]:
+    """The names the development broker certificate covers: the broker's host, then loopback."""
+    return list(dict.fromkeys([settings.kafka_host, "localhost", "127.0.0.1"]))
 
 
 def bootstrap_servers(nodes: list[NodeSpec]) -> str:
@@ -152,6 +175,11 @@ def render_properties(settings: Settings, node: NodeSpec, nodes: list[NodeSpec])
     }
     if node.profile == "sasl":
         values["sasl_username"], values["sasl_password"] = sasl_credentials(settings)
+        tls = broker_tls(settings)
+        values["tls_port"] = str(node.tls_port)
+        values["tls_keystore"] = tls.keystore.as_posix()
+        # Written by ``casehub broker up`` (BrokerTls.ensure) before it renders this file.
+        values["tls_key_password"] = tls.key_password()
     parts = []
     for name in ("base.properties", f"{node.profile}.properties"):
         template = Template((TEMPLATE_DIR / name).read_text(encoding="utf-8"))

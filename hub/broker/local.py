@@ -26,15 +26,18 @@ from hub.broker.config import (
     NodeSpec,
     Profile,
     bootstrap_servers,
+    broker_tls,
     cluster_spec,
     new_cluster_id,
     profile_dir,
     render_properties,
     sasl_credentials,
+    tls_hosts,
 )
 from hub.broker.ports import require_free
 from hub.errors import SetupError
 from hub.logging import get_logger
+from hub.security.credentials import masked
 from hub.settings import Settings
 
 log = get_logger(__name__)
@@ -242,8 +245,13 @@ def _start_node(node: NodeSpec, java: str) -> subprocess.Popen[bytes]:
     return proc
 
 
-def client_config(settings: Settings, profile: Profile = "single") -> dict[str, Any]:
-    """kafka-python keyword arguments that reach a profile's local broker."""
+def client_config(
+    settings: Settings, profile: Profile = "single", *, tls: bool = False
+) -> dict[str, Any]:
+    """kafka-python keyword arguments that reach a profile's local broker as its super user.
+
+    ``tls`` (sasl profile only): connect to the SASL_SSL listener, trusting the development CA.
+    """
     nodes = cluster_spec(settings, profile)
     config: dict[str, Any] = {"bootstrap_servers": bootstrap_servers(nodes).split(",")}
     if profile == "sasl":
@@ -252,8 +260,16 @@ def client_config(settings: Settings, profile: Profile = "single") -> dict[str, 
             "security_protocol": "SASL_PLAINTEXT",
             "sasl_mechanism": SASL_MECHANISM,
             "sasl_plain_username": user,
-            "sasl_plain_password": password,
+            "sasl_plain_password": masked(password),
         }
+        if tls:
+            config |= {
+                "bootstrap_servers": [n.tls_bootstrap for n in nodes],
+                "security_protocol": "SASL_SSL",
+                "ssl_cafile": str(broker_tls(settings).ca_cert),
+            }
+    elif tls:
+        raise SetupError(f"the {profile} profile has no TLS listener; use --profile sasl")
     return config
 
 
@@ -379,9 +395,13 @@ def broker_up(
         what = f"Kafka {profile} node {node.node_id}"
         ports.append((node.port, f"{what} listener", "CASEHUB_KAFKA_PORT"))
         ports.append((node.controller_port, f"{what} controller", "CASEHUB_KAFKA_CONTROLLER_PORT"))
+        if node.tls_port is not None:
+            ports.append((node.tls_port, f"{what} SASL_SSL listener", "CASEHUB_KAFKA_PORT"))
     require_free(settings.kafka_host, ports)
     ensure_jars(say)
     begin = time.monotonic()
+    if profile == "sasl" and broker_tls(settings).ensure(tls_hosts(settings)):
+        say(f"made a development CA and broker certificate in {broker_tls(settings).directory}")
     for node in nodes:
         node.home.mkdir(parents=True, exist_ok=True)
         node.properties_file.write_text(render_properties(settings, node, nodes), encoding="utf-8")

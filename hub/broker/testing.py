@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hub.broker.config import STARTED_BY_TESTS, profile_dir
+from hub.broker.config import STARTED_BY_TESTS, Profile, cluster_spec, profile_dir
 from hub.broker.local import broker_down, broker_up
 from hub.settings import Settings
 
@@ -50,23 +50,24 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def session_broker(settings: Settings) -> Iterator[str]:
-    """Yield the single broker's ``host:port``, starting it if needed, under a lease."""
-    home = profile_dir(settings, "single")
+def session_broker(settings: Settings, profile: Profile = "single") -> Iterator[str]:
+    """Yield a one-node profile's ``host:port``, starting it if needed, under a lease."""
+    home = profile_dir(settings, profile)
+    [node] = cluster_spec(settings, profile)
     lock, leases = home / "sessions.lock", home / "sessions"
     lease = leases / str(os.getpid())
     with _locked(lock):
         leases.mkdir(parents=True, exist_ok=True)
         lease.touch()
-        if not _listening(settings.kafka_host, settings.kafka_port):
+        if not _listening(node.host, node.port):
             try:
-                broker_up(settings, "single")
+                broker_up(settings, profile)
             except BaseException:
                 lease.unlink(missing_ok=True)
                 raise
             (home / STARTED_BY_TESTS).touch()
     try:
-        yield f"{settings.kafka_host}:{settings.kafka_port}"
+        yield node.bootstrap
     finally:
         with _locked(lock):
             lease.unlink(missing_ok=True)
@@ -77,5 +78,5 @@ def session_broker(settings: Settings) -> Iterator[str]:
                 else:
                     other.unlink(missing_ok=True)
             if not others and (home / STARTED_BY_TESTS).exists():
-                broker_down(settings, "single")
+                broker_down(settings, profile)
                 (home / STARTED_BY_TESTS).unlink(missing_ok=True)

@@ -1,0 +1,132 @@
+"""Helpers for the security integration tests (like ``structlog.testing``).
+
+The sasl profile's broker as a test module uses it: started under a lease if it does not run
+(``hub.broker.testing.session_broker``), the hub's topics of earlier runs deleted, the hub's
+three users and the given agencies given credentials and the ACLs the directory implies, all
+as the operator would (``casehub security credentials create`` and ``apply``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.broker import client_config
+from hub.broker.config import broker_tls, cluster_spec
+from hub.broker.testing import session_broker
+from hub.security.acls import SERVICE_USERS, acls_for
+from hub.security.admin import AclChanges, SecurityAdmin
+from hub.security.credentials import Secret, generate_password, upsert_credentials_file
+from hub.settings import Settings
+from hub.topics import DEADLETTER, INGEST_GROUP, LEADER, LEADER_GROUP, RELAY_POSITION, TIMELINE
+
+#: The hub's topics a test run may leave behind (never another test's ``casehub.test.*``).
+_HUB_TOPIC_PREFIXES = ("casehub.agency.", "casehub.feed.")
+_HUB_TOPICS = (TIMELINE, DEADLETTER, RELAY_POSITION, LEADER)
+
+
+@dataclass
+class SecureBroker:
+    """The sasl broker with the hub's users and some agencies provisioned."""
+
+    #: Settings that reach the broker as nobody yet (add a user with ``as_user``).
+    settings: Settings
+    #: The super user's kafka-python configuration (SASL_PLAINTEXT).
+    admin_config: dict[str, Any]
+    #: Every provisioned user's password.
+    passwords: dict[str, Secret] = field(default_factory=dict)
+    #: The private TOML credentials file holding those passwords.
+    credentials_file: Path = Path()
+    first_apply: AclChanges | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        return broker_tls(self.settings).ca_cert
+
+    def as_user(self, name: str, *, tls: bool = False, password: str | None = None) -> Settings:
+        """Settings for ``name`` over SASL_PLAINTEXT, or SASL_SSL with the development CA."""
+        [node] = cluster_spec(self.settings, "sasl")
+        secret = self.passwords[name].reveal() if password is None else password
+        return self.settings.with_overrides(
+            kafka_bootstrap=node.tls_bootstrap if tls else node.bootstrap,
+            kafka_security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+            kafka_sasl_username=name,
+            kafka_sasl_password=secret,
+            kafka_ssl_cafile=str(self.ca_file) if tls else "",
+        )
+
+
+def delete_hub_topics(config: dict[str, Any], timeout: float = 60.0) -> None:
+    """Delete the hub's topics and groups left by earlier runs (as the super user)."""
+    from kafka import KafkaAdminClient  # noqa: PLC0415
+
+    admin: Any = KafkaAdminClient(**config, client_id="casehub-test-security-reset")
+    try:
+        with suppress(Exception):
+            admin.delete_groups([INGEST_GROUP, LEADER_GROUP])
+
+        def ours() -> list[str]:
+            return [
+                t
+                for t in admin.list_topics()
+                if t.startswith(_HUB_TOPIC_PREFIXES) or t in _HUB_TOPICS
+            ]
+
+        if ours():
+            admin.delete_topics(ours(), raise_errors=False)
+        deadline = time.monotonic() + timeout
+        while ours():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topics not deleted after {timeout:.0f}s: {ours()}")
+            time.sleep(0.2)
+    finally:
+        admin.close()
+
+
+def create_topics(config: dict[str, Any], names: Iterable[str]) -> None:
+    from kafka import KafkaAdminClient  # noqa: PLC0415
+    from kafka.admin import NewTopic  # noqa: PLC0415
+
+    admin: Any = KafkaAdminClient(**config, client_id="casehub-test-security-topics")
+    try:
+        wanted = [n for n in names if n not in set(admin.list_topics())]
+        if wanted:
+            admin.create_topics([NewTopic(n, 1, 1) for n in wanted])
+            admin.wait_for_topics(wanted, timeout_ms=30000)
+    finally:
+        admin.close()
+
+
+@contextmanager
+def secure_broker(
+    settings: Settings, agencies: Iterable[str], scratch: Path
+) -> Iterator[SecureBroker]:
+    """The sasl broker, clean of earlier runs, with users and ACLs for ``agencies``."""
+    settings = settings.with_overrides(kafka_bootstrap="")
+    with session_broker(settings, "sasl"):
+        admin_config = client_config(settings, "sasl")
+        delete_hub_topics(admin_config)
+        agencies = sorted(agencies)
+        broker = SecureBroker(settings, admin_config, credentials_file=scratch / "kafka.toml")
+        with SecurityAdmin(admin_config) as admin:
+            for name in (*SERVICE_USERS, *agencies):
+                broker.passwords[name] = generate_password()
+                admin.upsert_scram(name, broker.passwords[name])
+                upsert_credentials_file(broker.credentials_file, name, broker.passwords[name])
+            broker.first_apply = admin.apply_acls(acls_for(agencies))
+        yield broker
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.2)
