@@ -56,9 +56,8 @@ fmt: venv ## apply ruff's fixes and formatting
 test: venv jars pg-up lint ## lint, then every test tier (the broker is started by the tests)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-demo: venv jars ## start the broker and show its status (to become `casehub demo`)
-	$(BIN)/casehub broker up
-	$(BIN)/casehub broker status
+demo: venv jars ## tell the demo story end to end through Kafka (starts the broker, leaves it running)
+	$(BIN)/casehub demo
 
 bench: venv ## run the benchmarks, when bench/ has them
 	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench; else echo "no benchmarks yet (bench/__main__.py)"; fi

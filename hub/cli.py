@@ -18,7 +18,20 @@ from hub.logging import configure_logging, get_logger
 from hub.settings import load_settings
 
 #: Modules that contribute command groups, in the order ``--help`` lists them.
-COMMAND_GROUPS: tuple[str, ...] = ("hub.broker.cli",)
+COMMAND_GROUPS: tuple[str, ...] = (
+    "hub.broker.cli",
+    "hub.codec.cli",
+    "hub.publish.cli",
+    "hub.directory.cli",
+    "hub.topics",
+    "hub.serve",
+    "consumers.cli",
+    "hub.ops.cli",
+    "hub.audit.cli",
+    "hub.assessment.cli",
+    "hub.security.cli",
+    "hub.demo.cli",
+)
 
 log = get_logger(__name__)
 

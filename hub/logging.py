@@ -14,12 +14,33 @@ from typing import Any
 
 import structlog
 
-_configured = False
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record, not at configuration.
+
+    A process that swaps its standard error (a test runner capturing output, a daemon
+    redirecting it) keeps its log lines instead of writing to a stream closed since.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+#: The one handler this module installs on the root logger; others' handlers are left alone.
+_handler: logging.Handler | None = None
 
 
 def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     """Configure structlog and stdlib logging; idempotent."""
-    global _configured  # noqa: PLW0603 - configuration is process-wide by nature
+    global _handler  # noqa: PLW0603 - configuration is process-wide by nature
     if json is None:
         json = not sys.stderr.isatty()
     shared: list[Any] = [
@@ -51,14 +72,16 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if _handler is not None:
+        root.removeHandler(_handler)
+    root.addHandler(handler)
+    _handler = handler
     root.setLevel(level.upper())
     # kafka-python is chatty at INFO (every connection, every rebalance step).
     logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
-    _configured = True
 
 
 def _identity(_logger: Any, _name: str, event_dict: Any) -> Any:

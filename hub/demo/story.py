@@ -117,6 +117,8 @@ class Step:
     command: Command
     en: str
     zh: str
+    #: The reason code the hub refuses this step with, when the story shows a refusal.
+    refused: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +147,17 @@ class _Story:
             event_id=event_id, sender_agency=agency, officer_id=officer, occurred_at=moment
         )
 
-    def add(self, moment: datetime, agency: str, command: Command, en: str, zh: str) -> None:
-        self.steps.append(Step(moment, agency, command, en, zh))
+    def add(
+        self,
+        moment: datetime,
+        agency: str,
+        command: Command,
+        en: str,
+        zh: str,
+        *,
+        refused: str = "",
+    ) -> None:
+        self.steps.append(Step(moment, agency, command, en, zh, refused))
 
     def tick(self, moment: datetime) -> None:
         self.steps.append(Tick(moment))
@@ -181,7 +192,9 @@ def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by na
         s.add(
             moment,
             agency_id,
-            RegisterOfficer(s.envelope(moment, agency_id, officer_id), officer_id, name, title),
+            # An agency's first officer registers themselves; later ones are registered by a
+            # colleague already on the hub (the agency's liaison-to-be).
+            RegisterOfficer(env(moment, agency_id), officer_id, name, title),
             f"{agency_id} registers officer {officer_id}",
             f"{agency_id} 登记工作人员 {officer_id}",
         )
@@ -322,9 +335,9 @@ def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by na
     s.add(
         moment,
         PROCURATORATE,
-        AddParticipant(env(moment, PROCURATORATE), LAND_CASE, JUSTICE_BUREAU),
-        "the procuratorate brings the Justice Bureau into the land case",
-        "检察院邀请司法局参与该案",
+        AddParticipant(env(moment, PROCURATORATE), LAND_CASE, ECOLOGY_ENVIRONMENT),
+        "the procuratorate brings the Ecology and Environment Bureau into the land case",
+        "检察院邀请生态环境局参与该案",
     )
     moment = at("2026-05-06", 10)
     s.add(
@@ -418,6 +431,24 @@ def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by na
         ),
         "the procuratorate issues a recommendation to the Natural Resources Bureau",
         "检察院向自然资源局制发检察建议",
+    )
+    # A bad event: the hub refuses it with its reason and dead-letters it; nothing else stops.
+    moment = at("2026-04-10", 16)
+    s.add(
+        moment,
+        NATURAL_RESOURCES,
+        IssueRecommendation(
+            env(moment, NATURAL_RESOURCES),
+            LAND_CASE,
+            "JJ-2026-99",
+            MARKET_REGULATION,
+            "A recommendation the bureau has no power to issue.",
+            "none",
+        ),
+        "the Natural Resources Bureau's system wrongly sends a recommendation of its own:"
+        " refused (only the procuratorate issues them) and dead-lettered",
+        "自然资源局系统误发一份检察建议：平台拒收（检察建议只能由检察院制发），转入死信",
+        refused="not_authorized",
     )
     moment = at("2026-04-13", 10)
     s.add(
@@ -517,7 +548,8 @@ def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by na
             f"检察院办结 {rec}",
         )
     s.tick(at("2026-12-31", 23))
-    return s.steps
+    # Written mechanism by mechanism, told in time order (a stable sort keeps same-moment order).
+    return sorted(s.steps, key=lambda step: step.at)
 
 
 def steps_by_agency(steps: list[Step | Tick]) -> Iterator[tuple[str, Command]]:

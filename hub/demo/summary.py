@@ -1,0 +1,299 @@
+"""The end of the demo: the views fed from Kafka, then what the record shows.
+
+``feed_views`` runs every projection (``consumers.runner.KafkaViewRunner``) from
+``casehub.timeline`` and ``casehub.deadletter`` until each view's stored position reaches the
+last record of every partition. ``summarize`` prints the case timelines, the chain
+verification, the open and missed deadlines on the legal clock at the story's end and the
+assessment ranking, and writes the HTML reports into the run folder.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from consumers import audit_trail, deadlines, timelines
+from consumers.assessment import organs_and_facts
+from consumers.runner import TOPICS, VIEWS, KafkaViewRunner
+from consumers.store import SQLiteViewStore, ViewStore
+from hub.assessment.config import load_config
+from hub.assessment.model import OrganScore
+from hub.assessment.report import render
+from hub.assessment.scoring import score_year
+from hub.audit.history import CaseRef, history
+from hub.audit.render import render_export
+from hub.audit.verify import Verdict, verify_all, verify_case
+from hub.demo.errors import DemoError
+from hub.demo.labels import sentence
+from hub.demo.run import Console, agency_names
+from hub.demo.story import FOOD_CASE, LAND_CASE
+from hub.i18n import Lang, agency_label, t
+from hub.logging import get_logger
+from hub.rules.clocks import TIMEZONE, local_date
+from hub.settings import Settings
+from hub.topics import kafka_config
+
+VIEWS_FILE = "views.sqlite"
+VIEWS_TIMEOUT_S = 90.0
+STALL_S = 12.0
+_REGISTERED_TOPIC = "hub.cases.domainmodel:Case.Registered"
+
+log = get_logger(__name__)
+
+
+# --- the projections ----------------------------------------------------------------------------
+def last_offsets(settings: Settings, topic: str, timeout_s: float = 30.0) -> dict[int, int]:
+    """The offset of the last committed record in each partition of ``topic`` that has one."""
+    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+
+    consumer: Any = KafkaConsumer(
+        **kafka_config(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        client_id="casehub-demo-offsets",
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not tps:
+            return {}
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        last: dict[int, int] = {}
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < end[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise DemoError(f"reading {topic} did not reach its end in {timeout_s:.0f}s")
+            for tp, records in consumer.poll(timeout_ms=300).items():
+                if records:
+                    last[tp.partition] = max(last.get(tp.partition, -1), records[-1].offset)
+        return last
+    finally:
+        consumer.close(autocommit=False)
+
+
+def _progress(store: ViewStore, ends: Mapping[str, Mapping[int, int]]) -> tuple[int, bool]:
+    """(a figure that grows as the views advance, whether every view has read every record)."""
+    advanced, done = 0, True
+    for view in VIEWS.values():
+        topic = TOPICS[view.source]
+        for partition, last in ends[topic].items():
+            position = store.position(view.tracking_name(f"{topic}:{partition}"))
+            advanced += 0 if position is None else position + 1
+            done = done and position is not None and position >= last
+    return advanced, done
+
+
+class _ViewThread:
+    """``KafkaViewRunner`` over every view, in a thread of its own until stopped."""
+
+    def __init__(self, settings: Settings, store: ViewStore) -> None:
+        self.runner = KafkaViewRunner(settings, store, list(VIEWS.values()), poll_timeout_ms=300)
+        self.stop = threading.Event()
+        self.applied: dict[str, int] = {}
+        self.failure: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, name="casehub-demo-views", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.applied.update(self.runner.run(self.stop))
+        except Exception as exc:  # noqa: BLE001 - reported by the demo as one line
+            self.failure.append(exc)
+
+    def halt(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
+def feed_views(settings: Settings, run_dir: Path, console: Console) -> None:
+    """Run every view from its outbound topic until it has read the topic's last record.
+
+    A runner that makes no progress for ``STALL_S`` (a group member kafka-python never
+    re-joins) is replaced by a new one: the views resume from their stored positions.
+    """
+    ends = {topic: last_offsets(settings, topic) for topic in set(TOPICS.values())}
+    store = SQLiteViewStore(str(run_dir / VIEWS_FILE))
+    worker = _ViewThread(settings, store)
+    deadline = time.monotonic() + VIEWS_TIMEOUT_S
+    applied: dict[str, int] = {}
+    try:
+        advanced, done = _progress(store, ends)
+        stall = time.monotonic() + STALL_S
+        while not done:
+            if worker.failure or not worker.thread.is_alive():
+                failure = worker.failure[0] if worker.failure else "?"
+                raise DemoError(f"the projections stopped: {failure}")
+            if time.monotonic() > deadline:
+                raise DemoError(f"the projections did not catch up in {VIEWS_TIMEOUT_S:.0f}s")
+            time.sleep(0.1)
+            now, done = _progress(store, ends)
+            if now > advanced:
+                advanced, stall = now, time.monotonic() + STALL_S
+            elif time.monotonic() > stall:
+                log.warning("demo_views_restarted", position=advanced)
+                worker.halt()
+                for name, count in worker.applied.items():
+                    applied[name] = applied.get(name, 0) + count
+                worker = _ViewThread(settings, store)
+                stall = time.monotonic() + STALL_S
+    finally:
+        worker.halt()
+        store.close()
+    for name, count in worker.applied.items():
+        applied[name] = applied.get(name, 0) + count
+    counts = ", ".join(f"{name} {count}" for name, count in applied.items())
+    console.say("views_caught_up", views=counts)
+
+
+# --- what the record shows ----------------------------------------------------------------------
+def _case_ref(owning_agency: str, case_number: str) -> CaseRef:
+    return CaseRef(owning_agency, case_number)
+
+
+def _all_cases(app: Any) -> list[tuple[UUID, str]]:
+    found: list[tuple[UUID, str]] = []
+    for n in app.recorder.select_notifications(start=1, limit=10**9, topics=[_REGISTERED_TOPIC]):
+        event = app.mapper.to_domain_event(n)
+        found.append((event.originator_id, f"{event.owning_agency}/{event.case_number}"))
+    return found
+
+
+def _published_heads(store: ViewStore) -> dict[str, tuple[int, str]]:
+    """The last (version, hash) per case the audit-trail view received from the timeline."""
+    heads: dict[str, tuple[int, str]] = {}
+    for row in store.rows(audit_trail.VIEW, "events", {"aggregate": "CASE"}):
+        case_id, version = str(row["case_id"]), int(row["version"] or 0)
+        if version >= heads.get(case_id, (0, ""))[0]:
+            heads[case_id] = (version, str(row["event_hash"] or ""))
+    return heads
+
+
+def print_timelines(app: Any, store: ViewStore, console: Console) -> None:
+    console.heading("timelines")
+    for ref in (FOOD_CASE, LAND_CASE):
+        case = _case_ref(ref.owning_agency, ref.case_number)
+        rows = store.rows(timelines.VIEW, "entries", {"case_id": str(case.case_id)})
+        title = app.get_case(case.case_id).title
+        console.line()
+        console.line(f"{case}  {title}")
+        for row in timelines.timeline_rows(rows, "zh"):
+            prefix = f"  v{row['version']:<3} {_local(row['recorded_at'])}  "
+            console.each(partial(timelines.describe, row), prefix=prefix)
+
+
+def _local(recorded_at: object) -> str:
+    moment = datetime.fromisoformat(str(recorded_at))
+    return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def print_verification(app: Any, store: ViewStore, console: Console) -> list[Verdict]:
+    console.heading("verify")
+    verdicts = verify_all(app, _all_cases(app), _published_heads(store))
+    for verdict in verdicts:
+        console.line(verdict.line())
+    broken = sum(1 for v in verdicts if not v.ok)
+    console.say(
+        "verify_passed" if not broken else "verify_failed", cases=len(verdicts), broken=broken
+    )
+    return verdicts
+
+
+def _deadline_state(s: deadlines.DeadlineStatus, lang: Lang) -> str:
+    if s.status == deadlines.OPEN:
+        state = f"{t('days_remaining', lang)} {s.days_remaining}"
+        if s.days_remaining is not None and s.days_remaining < 0:
+            state = f"{t('overdue', lang)} {s.working_days_late} {t('working_days_late', lang)}"
+    else:
+        closed = f"{t(s.status, lang)} {s.closed_on}"
+        state = f"{closed}, {s.working_days_late} {t('working_days_late', lang)}"
+    missed = f" [{t('Case.DeadlineMissed', lang)}]" if s.missed else ""
+    return state + missed
+
+
+def print_deadlines(store: ViewStore, console: Console, today: date) -> None:
+    console.heading("deadlines", today=today)
+    found = deadlines.read(store, today)
+    if not found:
+        console.say("no_deadlines")
+    for status in found:
+        console.each(partial(_deadline_line, status), prefix=f"  {status.due_date}  ")
+    open_count = sum(1 for s in found if s.status == deadlines.OPEN)
+    console.each(partial(_deadline_counts, open_count, len(found) - open_count), prefix="  ")
+
+
+def _deadline_line(s: deadlines.DeadlineStatus, lang: Lang) -> str:
+    agency = agency_label(s.agency, lang, agency_names())
+    provisional = " *" if s.provisional else ""
+    return f"{agency}  {t(s.kind, lang)} {s.target_id}{provisional}: {_deadline_state(s, lang)}"
+
+
+def _deadline_counts(open_count: int, closed: int, lang: Lang) -> str:
+    return sentence("deadline_counts", lang, open=open_count, closed=closed)
+
+
+def print_ranking(store: ViewStore, console: Console, year: int, run_dir: Path) -> list[Path]:
+    console.heading("ranking", year=year)
+    organs, facts = organs_and_facts(store)
+    card = score_year(year, organs, facts, load_config(None), now=lambda: datetime.now(UTC))
+    for score in card.organs:
+        console.each(partial(_ranking_line, score), prefix=f"  {score.rank}. ")
+    written = []
+    for lang in ("zh", "en"):
+        path = run_dir / f"assessment-{year}.{lang}.html"
+        path.write_text(render(card, "html", lang), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _ranking_line(score: OrganScore, lang: Lang) -> str:
+    organ = score.organ
+    name = (organ.name_zh if lang == "zh" else organ.name_en) or organ.agency_id
+    shown = "—" if score.score is None else f"{score.score:.1f}"
+    return f"{name} ({organ.agency_id})  {sentence('score', lang)} {shown}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("_") or "case"
+
+
+def write_case_exports(app: Any, store: ViewStore, run_dir: Path) -> list[Path]:
+    published = _published_heads(store)
+    written = []
+    for ref in (FOOD_CASE, LAND_CASE):
+        case = _case_ref(ref.owning_agency, ref.case_number)
+        found = history(app, case)
+        verdict = verify_case(app, case, published)
+        for lang in ("zh", "en"):
+            name = f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{lang}.html"
+            path = run_dir / name
+            path.write_text(render_export(found, verdict, "html", lang), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def summarize(app: Any, run_dir: Path, console: Console, *, today: datetime) -> bool:
+    """Print and write the end of the story; True when every hash chain verified."""
+    store = SQLiteViewStore(str(run_dir / VIEWS_FILE))
+    try:
+        print_timelines(app, store, console)
+        verdicts = print_verification(app, store, console)
+        print_deadlines(store, console, local_date(today))
+        reports = print_ranking(store, console, today.year, run_dir)
+        exports = write_case_exports(app, store, run_dir)
+    finally:
+        store.close()
+    console.heading("reports")
+    for key, paths in (("assessment_report", reports), ("case_export", exports)):
+        what = " / ".join(sentence(key, lang) for lang in console.langs)
+        for path in paths:
+            console.line(f"  {what}: {path}")
+    return all(v.ok for v in verdicts)
