@@ -34,13 +34,11 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-#: The one handler this module installs on the root logger; others' handlers are left alone.
-_handler: logging.Handler | None = None
-
-
 def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
-    """Configure structlog and stdlib logging; idempotent."""
-    global _handler  # noqa: PLW0603 - configuration is process-wide by nature
+    """Configure structlog and stdlib logging; idempotent.
+
+    Replaces only the handler it installed before (so a test runner's handlers stay).
+    """
     if json is None:
         json = not sys.stderr.isatty()
     shared: list[Any] = [
@@ -75,10 +73,9 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    if _handler is not None:
-        root.removeHandler(_handler)
+    for previous in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(previous)
     root.addHandler(handler)
-    _handler = handler
     root.setLevel(level.upper())
     # kafka-python is chatty at INFO (every connection, every rebalance step).
     logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))

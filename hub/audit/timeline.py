@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -36,11 +37,18 @@ def _where(settings: Settings) -> str:
     return ",".join(settings.bootstrap_servers)
 
 
-def _quiet_client_logs() -> None:
+@contextmanager
+def _quiet_client_logs() -> Iterator[None]:
     """kafka-python logs what it retries or cancels (a metadata refresh cut short by closing)
     as errors; unless asked for debugging output, the auditor sees only our own verdicts."""
+    logger = logging.getLogger("kafka")
+    level = logger.level
     if logging.getLogger().getEffectiveLevel() >= logging.WARNING:
-        logging.getLogger("kafka").setLevel(logging.CRITICAL)
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _consumer(settings: Settings) -> Any:
@@ -49,7 +57,6 @@ def _consumer(settings: Settings) -> Any:
 
     from hub.kafka_config import kafka_config  # noqa: PLC0415
 
-    _quiet_client_logs()
     try:
         return KafkaConsumer(
             **kafka_config(settings),
@@ -68,6 +75,13 @@ def timeline_records(
     settings: Settings, key: bytes | None = None, *, timeout_s: float = READ_TIMEOUT_S
 ) -> Iterator[tuple[int, int, TimelineEntry]]:
     """(partition, offset, entry) of every committed timeline record (of ``key`` if given)."""
+    with _quiet_client_logs():
+        yield from _read(settings, key, timeout_s)
+
+
+def _read(
+    settings: Settings, key: bytes | None, timeout_s: float
+) -> Iterator[tuple[int, int, TimelineEntry]]:
     from kafka import TopicPartition  # noqa: PLC0415
     from kafka.errors import KafkaError  # noqa: PLC0415
 
