@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "cases"))
 
-from store_contract import StoreContract
+from store_contract import PersistentStoreContract
 
 pytestmark = pytest.mark.postgres
 
@@ -35,7 +35,7 @@ def pg_schema_env(postgres_env: dict[str, str]) -> Iterator[dict[str, str]]:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-class TestPostgresStore(StoreContract):
+class TestPostgresStore(PersistentStoreContract):
     @pytest.fixture
     def env(self, pg_schema_env: dict[str, str]) -> dict[str, str]:
         return pg_schema_env

@@ -8,8 +8,6 @@ from store_contract import StoreContract
 
 
 class TestPOPOStore(StoreContract):
-    persistent = False
-
     @pytest.fixture
     def env(self) -> dict[str, str]:
         return dict(POPO_ENV)
