@@ -17,6 +17,10 @@ version conflict with a concurrent writer of the same case → reload and retry,
 ``max_conflict_retries`` times. Any other store failure (the database is down) pauses the
 loop with backoff, rewinds the partition to the failed batch, and tries again: the hub stops
 advancing and says so, and nothing is skipped.
+
+A consumer that has not been a stable group member for ``rejoin_after_s`` (kafka-python 3.0.12
+can leave a member out of its group after a rebalance) drops its partitions and is replaced by a
+new one, which joins the group afresh.
 """
 
 from __future__ import annotations
@@ -63,6 +67,13 @@ class IngestOptions:
     max_conflict_retries: int = 8
     store_retry_max_s: float = 5.0
     client_id: str = "casehub-ingest"
+    #: A consumer that has not been a stable group member for this long is closed and replaced
+    #: (kafka-python 3.0.12 can leave a member out of the group after a rebalance).
+    rejoin_after_s: float = 30.0
+    #: Poll timeout while out of the group: long enough for a whole JoinGroup/SyncGroup round
+    #: (kafka-python 3.0.12 throws away a join that completes between two polls and joins again).
+    rejoin_poll_timeout_ms: int = 3000
+    close_timeout_ms: int = 5000
     #: Which topics to consume; every agency's by default (a narrower one splits the work).
     pattern: str = INBOUND_PATTERN
     extra_consumer_config: dict[str, Any] = field(default_factory=dict)
@@ -167,15 +178,26 @@ class Ingest:
             def on_partitions_assigned(self, assigned: Any) -> None:
                 ingest.on_assigned(assigned)
 
+        listener = Listener()
         self._consumer = self._make_consumer()
-        self._consumer.subscribe(pattern=self.options.pattern, listener=Listener())
+        self._consumer.subscribe(pattern=self.options.pattern, listener=listener)
         log.info("ingest_started", group=INGEST_GROUP, pattern=self.options.pattern)
+        stable_at = time.monotonic()
         try:
             while not self.stop.is_set():
+                stable = self._stable()
+                if stable:
+                    stable_at = time.monotonic()
+                elif time.monotonic() - stable_at > self.options.rejoin_after_s:
+                    self._replace_consumer(listener, time.monotonic() - stable_at)
+                    stable_at = time.monotonic()
+                    continue
                 self._claim_pending()
                 try:
                     polled = self._consumer.poll(
-                        timeout_ms=self.options.poll_timeout_ms,
+                        timeout_ms=self.options.poll_timeout_ms
+                        if stable
+                        else max(self.options.poll_timeout_ms, self.options.rejoin_poll_timeout_ms),
                         max_records=self.options.max_poll_records,
                     )
                 except KafkaError as exc:  # the broker is away: wait for it, keep the consumer
@@ -190,8 +212,41 @@ class Ingest:
                     if tp in self._owned and records:
                         self._handle(tp, records)
         finally:
-            self._consumer.close(autocommit=False)
+            self._close_consumer()
             log.info("ingest_stopped", **vars(self.stats))
+
+    def _stable(self) -> bool:
+        from hub.leadership import stable_member  # noqa: PLC0415
+
+        return stable_member(self._consumer, self.options.session_timeout_ms)
+
+    def _replace_consumer(self, listener: Any, unstable_for_s: float) -> None:
+        """Drop every partition, close the consumer and join the group with a new one."""
+        from kafka.errors import KafkaError  # noqa: PLC0415
+
+        log.warning(
+            "ingest_consumer_replaced",
+            group=INGEST_GROUP,
+            unstable_for_s=round(unstable_for_s, 1),
+            state=str(self._consumer.group_metadata().state),
+        )
+        self.on_revoked(set(self._owned) | self._unclaimed | self._paused)
+        self._close_consumer()
+        while not self.stop.is_set():
+            try:
+                consumer = self._make_consumer()
+            except KafkaError as exc:  # no broker to bootstrap from: try again
+                self._kafka_failed(exc)
+                continue
+            consumer.subscribe(pattern=self.options.pattern, listener=listener)
+            self._consumer = consumer
+            return
+
+    def _close_consumer(self) -> None:
+        try:
+            self._consumer.close(autocommit=False, timeout_ms=self.options.close_timeout_ms)
+        except Exception as exc:  # noqa: BLE001 - a broken consumer is dropped all the same
+            log.warning("kafka_consumer_close_failed", stage="ingest", error=str(exc)[:200])
 
     def owned_partitions(self) -> list[tuple[str, int]]:
         """The partitions this instance holds the lease of."""

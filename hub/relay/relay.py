@@ -11,6 +11,13 @@ committed one, so every notification reaches Kafka once.
 
 It runs only while ``keep_running()`` holds (the serve loop passes "this instance is the
 leader and not stopping").
+
+Every wait is bounded. kafka-python's ``commit_transaction``/``abort_transaction`` wait for ever
+(after a broker restart, until the records' delivery timeout and the broker's transaction
+timeout have run out): the relay waits at most ``end_transaction_timeout_ms`` for either, then
+drops the producer. The next producer's ``init_transactions`` lets the broker finish or abort
+what the old one left (a short ``transaction_timeout_ms`` bounds that too), and the relay reads
+its position back, so a commit that did land is not published again.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
+from kafka.errors import KafkaTimeoutError
 
 from hub.logging import get_logger
 from hub.relay.faults import fault_point
@@ -56,7 +64,14 @@ log = get_logger(__name__)
 class RelayOptions:
     batch_size: int = 500
     idle_sleep_s: float = 0.2
-    transaction_timeout_ms: int = 30000
+    #: The broker aborts a transaction open longer than this (a dead relay's, at the latest).
+    transaction_timeout_ms: int = 15000
+    #: Bounds on the producer's waits: a request, a record's delivery, metadata/init.
+    request_timeout_ms: int = 10000
+    delivery_timeout_ms: int = 20000
+    max_block_ms: int = 30000
+    #: How long to wait for a commit or abort before replacing the producer.
+    end_transaction_timeout_ms: int = 30000
     transactional_id: str = RELAY_TRANSACTIONAL_ID
 
 
@@ -69,6 +84,10 @@ class RelayStats:
 
 class Fenced(Exception):
     """Another relay with the same transactional id took over."""
+
+
+class TransactionStuck(KafkaTimeoutError):  # type: ignore[misc]
+    """A commit or abort did not finish in time: the producer must be replaced."""
 
 
 class Relay:
@@ -127,18 +146,43 @@ class Relay:
     def _producer(self) -> Any:
         from kafka import KafkaProducer  # noqa: PLC0415
 
+        o = self.options
         producer = KafkaProducer(
             **kafka_config(self.settings),
             client_id="casehub-relay",
-            transactional_id=self.options.transactional_id,
-            transaction_timeout_ms=self.options.transaction_timeout_ms,
+            transactional_id=o.transactional_id,
+            transaction_timeout_ms=o.transaction_timeout_ms,
+            request_timeout_ms=o.request_timeout_ms,
+            delivery_timeout_ms=o.delivery_timeout_ms,
+            max_block_ms=o.max_block_ms,
             acks="all",
             linger_ms=20,
             batch_size=1024 * 1024,
             allow_auto_create_topics=False,
         )
-        producer.init_transactions()
+        try:
+            producer.init_transactions()  # bounded by max_block_ms
+        except BaseException:
+            producer.close(timeout=1)
+            raise
         return producer
+
+    def _end_transaction(self, producer: Any, *, commit: bool) -> None:
+        """``commit_transaction``/``abort_transaction`` with a bounded wait."""
+        manager = getattr(producer, "_transaction_manager", None)
+        sender = getattr(producer, "_sender", None)
+        if manager is None or sender is None:  # pragma: no cover - another kafka-python
+            if commit:
+                producer.commit_transaction()
+            else:
+                producer.abort_transaction()
+            return
+        result = manager.begin_commit() if commit else manager.begin_abort()
+        sender.wakeup()
+        timeout_ms = self.options.end_transaction_timeout_ms
+        if not result.wait(timeout_ms=timeout_ms):  # raises the transaction's error, if any
+            what = "commit" if commit else "abort"
+            raise TransactionStuck(f"transaction {what} did not finish within {timeout_ms} ms")
 
     def run(self, keep_running: Callable[[], bool]) -> None:
         """Relay until ``keep_running()`` is false or another relay fences this one."""
@@ -190,9 +234,15 @@ class Relay:
         self.metrics.relay_lag.set(max(0, head - (position or 0)))
 
     def _recover(self, producer: Any) -> Any:
+        """Abort the transaction in hand (bounded); replace the producer if that fails.
+
+        A new producer's ``init_transactions`` fences the old one and waits for the broker to
+        finish or abort whatever it left open, so the position read next is the committed one.
+        """
         try:
-            producer.abort_transaction()
-        except Exception:  # noqa: BLE001 - a broken producer is replaced below
+            self._end_transaction(producer, commit=False)
+        except Exception as exc:  # noqa: BLE001 - a broken producer is replaced below
+            log.info("relay_producer_replaced", error=str(exc)[:200])
             producer.close(timeout=1)
             time.sleep(1)
             return self._producer()
@@ -230,7 +280,7 @@ class Relay:
             headers=[(HEADER_NOTIFICATION_ID, str(last).encode())],
         )
         fault_point("relay_after_send")
-        producer.commit_transaction()
+        self._end_transaction(producer, commit=True)
         fault_point("relay_after_commit")
         for notification_id, event in dead:
             log.info(

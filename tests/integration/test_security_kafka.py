@@ -252,6 +252,8 @@ class TestSecretsStayOutOfLogs:
         """Creating a credential, connecting with it, and failing with a wrong one, all logged
         at DEBUG: no password appears in any log record, structlog event or printed line."""
         caplog.set_level(logging.DEBUG)
+        # On kafka's own logger too: an in-process `casehub` command earlier raises its level.
+        caplog.set_level(logging.DEBUG, logger="kafka")
         password_file = tmp_path / "rotated.password"
         out = io.StringIO()
         with structlog.testing.capture_logs() as events, redirect_stdout(out):

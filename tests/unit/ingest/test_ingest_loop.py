@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -190,3 +191,52 @@ def test_a_store_outage_rewinds_and_reclaims_without_losing_the_batch(app, monke
     assert ingest._consumer.seeks[tp] == 0
     ingest._handle(tp, records)
     assert app.max_tracking_id(f"ingest:{TOPIC}:0") == records[-1].offset
+
+
+class Membership(NamedTuple):
+    generation_id: int
+    member_id: str
+    state: str
+
+
+class StuckConsumer(FakeConsumer):
+    """Joins the group once, then stays out of it for good (as kafka-python 3.0.12 can)."""
+
+    def __init__(self, assign=()):
+        super().__init__()
+        self.meta = Membership(1, "m1", "<rebalancing>")
+        self.assign, self.closed = list(assign), False
+
+    def subscribe(self, pattern=None, listener=None):  # noqa: ARG002 - kafka-python's signature
+        if self.assign:
+            listener.on_partitions_assigned(self.assign)
+
+    def poll(self, timeout_ms=0, max_records=None):  # noqa: ARG002 - kafka-python's signature
+        time.sleep(timeout_ms / 1000)
+        return {}
+
+    def close(self, autocommit=True, timeout_ms=None):  # noqa: ARG002 - kafka-python's signature
+        self.closed = True
+
+
+def test_a_consumer_left_out_of_its_group_is_replaced_and_its_partitions_dropped(app, monkeypatch):
+    """No stable membership for ``rejoin_after_s``: drop every partition, join with a new one."""
+    tp = TP(TOPIC, 0)
+    stop = threading.Event()
+    consumers: list[StuckConsumer] = []
+
+    def make():
+        if len(consumers) == 2:
+            stop.set()
+        consumers.append(StuckConsumer([tp] if not consumers else []))
+        return consumers[-1]
+
+    options = IngestOptions(rejoin_after_s=0.3, poll_timeout_ms=20, rejoin_poll_timeout_ms=20)
+    ingest = Ingest(IngestStore(app), Settings(), stop, options=options)
+    monkeypatch.setattr(ingest, "_make_consumer", make)
+    ingest.run()
+    assert len(consumers) == 3
+    assert all(c.closed for c in consumers)
+    assert consumers[0].seeks == {tp: 0}, "the first consumer claimed its partition"
+    assert ingest.owned_partitions() == []
+    assert not ingest._unclaimed
