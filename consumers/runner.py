@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
+#: Poll timeout while a view's consumer is outside its group: a whole join fits in one poll.
+REJOIN_POLL_TIMEOUT_MS = 3000
+
 #: Every view, by name, in the order ``casehub consumers run`` starts them.
 VIEWS: dict[str, View[Any]] = {
     v.name: v
@@ -344,6 +347,18 @@ class KafkaViewRunner:
         log.info("view_consumer_started", view=view.name, group=group, topic=topic)
         return holder
 
+    def _poll_timeout(self, holder: _ViewConsumer) -> int:
+        """A share of the poll time while in the group; long enough to finish a join if not.
+
+        kafka-python 3.0.12 discards a JoinGroup/SyncGroup round that completes between two
+        short polls and joins again, so a member outside its group needs one long poll.
+        """
+        from kafka.structs import MemberState  # noqa: PLC0415 - kafka loads lazily here
+
+        if holder.consumer.group_metadata().state != MemberState.STABLE:
+            return REJOIN_POLL_TIMEOUT_MS
+        return self.poll_timeout_ms // max(len(self.consumers), 1)
+
     def run(self, stop: threading.Event, *, idle_s: float | None = None) -> dict[str, int]:
         """Poll every view in turn; returns the events applied per view."""
         self.consumers = [self._open(v) for v in self.views]
@@ -353,8 +368,7 @@ class KafkaViewRunner:
                 busy = False
                 for holder in self.consumers:
                     polled = holder.consumer.poll(
-                        timeout_ms=self.poll_timeout_ms // max(len(self.consumers), 1),
-                        max_records=self.max_records,
+                        timeout_ms=self._poll_timeout(holder), max_records=self.max_records
                     )
                     for tp, records in polled.items():
                         if records:
