@@ -334,6 +334,11 @@ class KafkaViewRunner:
             allow_auto_create_topics=False,
             **self.consumer_config,
         )
+        # Know the topic's partitions before joining: a group assigned while the metadata is
+        # missing gets nothing, and kafka-python only notices at its next metadata refresh.
+        if not consumer.partitions_for_topic(topic):
+            consumer.close(autocommit=False)
+            raise SetupError(f"topic {topic} does not exist: run `casehub topics ensure` first")
         holder = _ViewConsumer(view, self.store, consumer, topic, self.metrics)
 
         class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
