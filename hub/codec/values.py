@@ -294,8 +294,27 @@ class NullableShape(Shape):
         return f"null or {self.inner.describe()}"
 
 
+class _ContainerShape(Shape):
+    """An array or a map: every conversion applies the element shape to each item."""
+
+    def _each(self, value: Any, method: str, **kw: Any) -> Any:
+        raise NotImplementedError
+
+    def to_avro(self, value: Any) -> Any:
+        return self._each(value, "to_avro")
+
+    def from_avro(self, value: Any) -> Any:
+        return self._each(value, "from_avro")
+
+    def from_json(self, value: Any) -> Any:
+        return self._each(value, "from_json")
+
+    def to_json(self, value: Any, *, omit_nulls: bool = False) -> Any:
+        return self._each(value, "to_json", omit_nulls=omit_nulls)
+
+
 @dataclass(eq=False)
-class ArrayShape(Shape):
+class ArrayShape(_ContainerShape):
     items: Shape
 
     def _each(self, value: Any, method: str, **kw: Any) -> list[Any]:
@@ -310,24 +329,12 @@ class ArrayShape(Shape):
                 raise exc.under(f"[{i}]") from None
         return out
 
-    def to_avro(self, value: Any) -> Any:
-        return self._each(value, "to_avro")
-
-    def from_avro(self, value: Any) -> Any:
-        return self._each(value, "from_avro")
-
-    def from_json(self, value: Any) -> Any:
-        return self._each(value, "from_json")
-
-    def to_json(self, value: Any, *, omit_nulls: bool = False) -> Any:
-        return self._each(value, "to_json", omit_nulls=omit_nulls)
-
     def describe(self) -> str:
         return f"list of {self.items.describe()}"
 
 
 @dataclass(eq=False)
-class MapShape(Shape):
+class MapShape(_ContainerShape):
     values: Shape
 
     def _each(self, value: Any, method: str, **kw: Any) -> dict[str, Any]:
@@ -341,18 +348,6 @@ class MapShape(Shape):
             except FieldError as exc:
                 raise exc.under(f"[{key!r}]") from None
         return out
-
-    def to_avro(self, value: Any) -> Any:
-        return self._each(value, "to_avro")
-
-    def from_avro(self, value: Any) -> Any:
-        return self._each(value, "from_avro")
-
-    def from_json(self, value: Any) -> Any:
-        return self._each(value, "from_json")
-
-    def to_json(self, value: Any, *, omit_nulls: bool = False) -> Any:
-        return self._each(value, "to_json", omit_nulls=omit_nulls)
 
     def describe(self) -> str:
         return f"object of {self.values.describe()}"
