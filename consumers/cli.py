@@ -25,6 +25,8 @@ from consumers.runner import (
 from consumers.store import ViewStore
 from hub.errors import CaseHubError
 from hub.i18n import Lang, check_lang, t
+from hub.privacy.access import AUDITOR, Reader
+from hub.privacy.reveal_views import ReadingLens
 from hub.rules.clocks import local_date
 from hub.settings import Settings
 
@@ -74,6 +76,13 @@ def register(subparsers: Any) -> None:
     line = verbs.add_parser("timeline", help="a case's timeline from the timelines view")
     line.add_argument("case_ref", metavar="CASE_REF", help="owning-agency/case-number")
     line.add_argument("--lang", default="zh", help="zh (default) or en")
+    line.add_argument(
+        "--as",
+        dest="as_agency",
+        metavar="AGENCY",
+        help="read as this agency would: only the entries that reached it, masked where it "
+        "may not read them (default: as the hub's auditor)",
+    )
     line.set_defaults(func=_timeline)
 
 
@@ -193,6 +202,14 @@ class ViewQueryError(CaseHubError):
     code = "view_query_error"
 
 
+def _lens(settings: Settings, as_agency: str | None) -> ReadingLens:
+    """Who reads: the hub's auditor, or (``--as``) one agency."""
+    if as_agency is not None and not as_agency.strip():
+        raise ViewQueryError("--as needs an agency id, e.g. --as market-regulation")
+    reader = AUDITOR if as_agency is None else Reader(as_agency.strip())
+    return ReadingLens.for_settings(settings, reader)
+
+
 def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
     lang = _lang(args.lang)
     try:
@@ -225,14 +242,22 @@ def _timeline(args: argparse.Namespace, settings: Settings) -> int:
 
     lang = _lang(args.lang)
     ref = parse_case_ref(args.case_ref)
+    lens = _lens(settings, args.as_agency)
     with _view_store(settings) as store:
         store.ensure(timelines.VIEW)
         rows = store.rows(timelines.VIEW, "entries", {"case_id": str(ref.case_id)})
-    if not rows:
+        cases = store.rows(timelines.VIEW, "cases", {"case_id": str(ref.case_id)})
+    if not rows or not cases:
         raise ViewQueryError(
             f"the timelines view has no case {ref} (unknown case, or the view is not built: "
             "`casehub consumers rebuild timelines`)"
         )
-    for row in timelines.timeline_rows(rows, lang):
+    shown = timelines.read_as(cases[0], rows, lens)
+    if not shown:
+        raise ViewQueryError(
+            f"case {ref} is not visible to agency {lens.reader}: it takes no part in the case "
+            "and no event of the case reached it"
+        )
+    for row in timelines.timeline_rows(shown, lang):
         print(f"v{row['version']:<3} {row['recorded_at']}  {row['text']}")
     return 0

@@ -15,8 +15,8 @@ below it are skipped, and a concurrent writer that got there first makes the tra
 fail, which rolls the whole batch back. Every change sets absolute values on rows found by a
 natural key (no counters), so a view is idempotent twice over. Values are text or integers only
 (booleans as 0/1, dates and times as ISO-8601 text), so both backends hold identical rows. A
-batch's changes run in order; runs of the same statement go to the database in one
-``executemany`` (psycopg pipelines them).
+batch's changes run in order for each table (tables are independent); runs of the same
+statement go to the database in one ``executemany`` (psycopg pipelines them).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from typing import Any, Generic, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from hub.errors import SetupError
 
 Value = str | int | None
 Row = dict[str, Value]
@@ -150,10 +152,23 @@ class ViewStore(ABC):
 
     # -- schema ------------------------------------------------------------------------------
     def ensure(self, view: View[Any]) -> None:
-        """Create the view's tables if they do not exist."""
+        """Create the view's tables if they do not exist; refuse tables an older version made
+        (a column missing), which only a rebuild can fill."""
         with self._transaction(commit=True) as cursor:
             for table in view.tables:
                 cursor.execute(self._create_sql(view, table))
+                name = self._qualify(view.table_name(table))
+                cursor.execute(f"SELECT * FROM {name} LIMIT 0")  # noqa: S608 - checked names
+                # eventsourcing's SQLite cursor wraps sqlite3's, which has the description
+                described = getattr(cursor, "sqlite_cursor", cursor).description
+                found = {str(column[0]).lower() for column in described or ()}
+                missing = [c for c in table.columns if c.lower() not in found]
+                if missing:
+                    raise SetupError(
+                        f"the {view.name} view was built by an older version (table "
+                        f"{view.table_name(table)} has no {', '.join(missing)}): rebuild it "
+                        f"with `casehub consumers rebuild {view.name}`"
+                    )
 
     def drop(self, view: View[Any]) -> None:
         """Drop the view's tables and forget its tracking rows (one transaction)."""
@@ -205,17 +220,24 @@ class ViewStore(ABC):
         cursor.execute(sql, params)
 
     def _apply_all(self, view: View[Any], cursor: Any, changes: Iterable[Change]) -> None:
-        """Apply changes in order; runs of the same statement go in one ``executemany``."""
-        run_sql, run_params = "", list[list[Value]]()
+        """Apply changes in order per table; runs of the same statement go in one ``executemany``.
+
+        Each statement reads and writes one table only (no triggers, no foreign keys), so
+        statements on different tables commute: grouping by table keeps every table's result
+        and turns a view's alternating statements (timelines: a case row, then its entry) into
+        a few long runs instead of one ``executemany`` per row (about 2x faster rebuilds).
+        """
+        per_table: dict[str, list[tuple[str, list[list[Value]]]]] = {}
         for change in changes:
             sql, params = self._statement(view, change)
-            if sql != run_sql and run_params:
-                cursor.executemany(run_sql, run_params)
-                run_params = []
-            run_sql = sql
-            run_params.append(params)
-        if run_params:
-            cursor.executemany(run_sql, run_params)
+            runs = per_table.setdefault(change.table, [])
+            if runs and runs[-1][0] == sql:
+                runs[-1][1].append(params)
+            else:
+                runs.append((sql, [params]))
+        for runs in per_table.values():
+            for sql, rows in runs:
+                cursor.executemany(sql, rows)
 
     def _statement(self, view: View[Any], change: Change) -> tuple[str, list[Value]]:
         table = view.table(change.table)

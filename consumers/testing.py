@@ -201,3 +201,110 @@ def story_data_dir(data_dir: Path) -> Path:
     }
     story_hub(data_dir, env).close()
     return data_dir
+
+
+# --- classification: three cases, one confidential (hub.privacy.access) ---------------------------
+#: Strings only the confidential case's content carries: none may reach an agency not cleared
+#: for it, or not taking part in it.
+CONFIDENTIAL_STRINGS = (
+    "CONF-TITLE-7Q 涉密案件标题",
+    "CONF-SUMMARY-7Q",
+    "CONF-MAJOR-7Q",
+    "CONF-SHARE-7Q",
+    "CONF-EVENT-9Z",
+)
+#: What the classification tests configure: the procuratorate, the market regulator and the
+#: Rule-of-Law Office cleared for CONFIDENTIAL; everyone else the default (INTERNAL).
+CLASSIFICATION_CLEARANCES = (
+    "procuratorate=CONFIDENTIAL,market-regulation=CONFIDENTIAL,rule-of-law-office=CONFIDENTIAL"
+)
+
+
+def classification_story() -> list[Step]:
+    """The story's directory steps, then three cases of two enforcement agencies:
+
+    * ``market-regulation/MR-INT-1`` (INTERNAL) with one CONFIDENTIAL shared item;
+    * ``market-regulation/MR-CONF-1`` (CONFIDENTIAL), flagged major (so every agency gets the
+      notice) and with a shared item sent as INTERNAL (the case's level wins);
+    * ``natural-resources/NR-PUB-1`` (PUBLIC).
+
+    Participants of the market regulator's cases: itself, the procuratorate, the justice
+    bureau (cleared only for INTERNAL). The natural-resources bureau and the Rule-of-Law
+    Office take no part in them.
+    """
+    from datetime import datetime  # noqa: PLC0415
+    from uuid import NAMESPACE_URL, uuid5  # noqa: PLC0415
+
+    from hub.cases.commands import (  # noqa: PLC0415
+        AdmitAgency,
+        CaseRef,
+        Classification,
+        Command,
+        DesignateLiaison,
+        Envelope,
+        MajorFlag,
+        RegisterCase,
+        RegisterOfficer,
+        ShareInformation,
+    )
+    from hub.demo.story import MARKET_REGULATION, NATURAL_RESOURCES  # noqa: PLC0415
+    from hub.rules.clocks import TIMEZONE  # noqa: PLC0415
+
+    directory = [
+        s
+        for s in story()
+        if isinstance(s, Step)
+        and isinstance(s.command, AdmitAgency | RegisterOfficer | DesignateLiaison)
+    ]
+    officers = {"market-regulation": "mr-001", "natural-resources": "nr-001"}
+    steps: list[Step] = []
+
+    def env(agency: str, level: Classification, day: int) -> Envelope:
+        moment = datetime(2026, 3, day, 10, len(steps), tzinfo=TIMEZONE)
+        return Envelope(
+            uuid5(NAMESPACE_URL, f"casehub-classification-test/{len(steps)}"),
+            agency,
+            officers[agency],
+            moment,
+            classification=level,
+        )
+
+    def add(agency: str, command: Command) -> None:
+        steps.append(Step(command.envelope.occurred_at, agency, command, "", ""))
+
+    internal, confidential, public = (
+        Classification.INTERNAL,
+        Classification.CONFIDENTIAL,
+        Classification.PUBLIC,
+    )
+    mr_int = CaseRef(MARKET_REGULATION, "MR-INT-1")
+    mr_conf = CaseRef(MARKET_REGULATION, "MR-CONF-1")
+    nr_pub = CaseRef(NATURAL_RESOURCES, "NR-PUB-1")
+    add(
+        MARKET_REGULATION,
+        RegisterCase(env(MARKET_REGULATION, internal, 2), mr_int, "INT-TITLE", "food", "INT-SUM"),
+    )
+    add(
+        MARKET_REGULATION,
+        ShareInformation(env(MARKET_REGULATION, confidential, 2), mr_int, "I-1", "CONF-EVENT-9Z"),
+    )
+    add(
+        MARKET_REGULATION,
+        RegisterCase(
+            env(MARKET_REGULATION, confidential, 3),
+            mr_conf,
+            CONFIDENTIAL_STRINGS[0],
+            "food-safety",
+            CONFIDENTIAL_STRINGS[1],
+            major=MajorFlag("TB-CONF-1", CONFIDENTIAL_STRINGS[2]),
+        ),
+    )
+    add(
+        MARKET_REGULATION,
+        ShareInformation(env(MARKET_REGULATION, internal, 3), mr_conf, "I-2", "CONF-SHARE-7Q"),
+    )
+    add(
+        NATURAL_RESOURCES,
+        RegisterCase(env(NATURAL_RESOURCES, public, 4), nr_pub, "PUB-TITLE", "land", "PUB-SUM"),
+    )
+    return [*directory, *steps]

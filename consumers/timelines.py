@@ -4,7 +4,9 @@
 row per case event with the sub-process it concerns (``subject``) and a few facts about it
 (``detail``, JSON: ids, addressees, due dates, adoption, lateness). Free text (titles,
 summaries, measures, party names) stays in the event store: the timeline is the shape of the
-case, readable by every participant; ``casehub audit history`` shows the content.
+case; ``casehub audit history`` shows the content. Both tables keep the classification
+(the case's, each event's own), so ``read_as`` can show a reader, when read, only what the
+access policy lets it see (``hub.privacy``): the masked form keeps ids, agencies and dates.
 Sentences are made when read (``describe``), in Chinese or English (``hub.i18n``).
 """
 
@@ -12,11 +14,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consumers.records import TimelineEntry, iso
 from consumers.store import Change, Patch, Put, Row, Table, View
 from hub.i18n import Lang, agency_label, event_label, t
+from hub.privacy.access import (
+    MASKED_KEY,
+    effective_level,
+    event_recipients,
+    participants_after,
+)
+
+if TYPE_CHECKING:
+    from hub.privacy.reveal_views import ReadingLens
+
+#: How a masked entry is marked when read (zh, en).
+MASKED_LABEL = ("密级内容已屏蔽", "content masked")
 
 CASES = Table(
     "cases",
@@ -25,6 +39,7 @@ CASES = Table(
         "owning_agency",
         "case_number",
         "category",
+        "classification",
         "registered_at",
         "major_notice",
         "last_version",
@@ -46,6 +61,7 @@ ENTRIES = Table(
         "recorded_at",
         "subject",
         "detail",
+        "classification",
     ),
     key=("case_id", "version"),
     int_columns=frozenset({"version", "notification_id"}),
@@ -121,6 +137,7 @@ def changes(entry: TimelineEntry) -> Sequence[Change]:
                     "owning_agency": entry.text("owning_agency"),
                     "case_number": entry.text("case_number"),
                     "category": entry.text("category"),
+                    "classification": entry.text("classification") or None,
                     "registered_at": iso(entry.recorded_at),
                     "major_notice": str(major["notice_id"]) if major else None,
                     "last_version": entry.version,
@@ -150,6 +167,7 @@ def changes(entry: TimelineEntry) -> Sequence[Change]:
                 "recorded_at": iso(entry.recorded_at),
                 "subject": _subject(entry),
                 "detail": json.dumps(_detail(entry), sort_keys=True, ensure_ascii=False),
+                "classification": entry.text("classification") or None,
             },
         )
     )
@@ -162,6 +180,48 @@ VIEW: View[TimelineEntry] = View(
     changes,
     description="case timelines: a readable history per case",
 )
+
+
+def read_as(
+    case: Mapping[str, Any], rows: Sequence[Row], lens: ReadingLens
+) -> list[dict[str, Any]]:
+    """A case's timeline rows as ``lens``'s reader may see them, in version order.
+
+    Entitlement is decided now, from the case's participants after its last event (rebuilt
+    from the rows: registration, participants added, addressees): a participant sees every
+    entry, another agency only the entries that reached its feed. An entry the reader may not
+    read keeps its ids, agencies and dates (``masked``); personal data is revealed only for
+    the auditors and in cases the agency takes part in.
+    """
+    ordered = sorted(rows, key=lambda r: int(r["version"] or 0))
+    details = [json.loads(str(r.get("detail") or "{}")) for r in ordered]
+    participants: list[str] = []
+    members_at: list[list[str]] = []
+    for row, detail in zip(ordered, details, strict=True):
+        participants = participants_after(participants, _short(row), detail)
+        members_at.append(participants)
+    agency = lens.reader.agency
+    shown: list[dict[str, Any]] = []
+    for row, detail, members in zip(ordered, details, members_at, strict=True):
+        reached = event_recipients(members, {**detail, "actor_agency": row.get("actor_agency")})
+        if agency is not None and agency not in participants and agency not in reached:
+            continue
+        level = effective_level(
+            str(case.get("classification") or "") or None,
+            str(row.get("classification") or "") or None,
+        )
+        access = lens.access(level, participants)
+        visible = lens.payload(detail, access)
+        masked = bool(visible.pop(MASKED_KEY, False))
+        out = {**row, "detail": json.dumps(visible, sort_keys=True, ensure_ascii=False)}
+        if masked:
+            out["officer_id"] = None
+        shown.append({**lens.personal(out, access), "masked": masked})
+    return shown
+
+
+def _short(row: Mapping[str, Any]) -> str:
+    return str(row.get("event_type") or "").rsplit(".", 1)[-1]
 
 
 def describe(row: Mapping[str, Any], lang: Lang) -> str:
@@ -177,10 +237,12 @@ def describe(row: Mapping[str, Any], lang: Lang) -> str:
         facts.append(f"{t(name, lang)}={shown}")
     if facts:
         parts.append("(" + "; ".join(facts) + ")")
+    if row.get("masked"):
+        parts.append(f"[{MASKED_LABEL[0] if lang == 'zh' else MASKED_LABEL[1]}]")
     return " ".join(parts)
 
 
-def timeline_rows(rows: Sequence[Row], lang: Lang) -> list[dict[str, Any]]:
+def timeline_rows(rows: Sequence[Mapping[str, Any]], lang: Lang) -> list[dict[str, Any]]:
     """Timeline rows with their sentence, in version order."""
     ordered = sorted(rows, key=lambda r: int(r["version"] or 0))
     return [{**r, "text": describe(r, lang)} for r in ordered]

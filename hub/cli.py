@@ -27,10 +27,15 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "hub.serve",
     "consumers.cli",
     "hub.ops.cli",
+    "hub.store.cli",
     "hub.audit.cli",
     "hub.assessment.cli",
     "hub.security.cli",
     "hub.demo.cli",
+    # Personal data: subjects, erase, correct (hub/privacy); before sealing_cli, which joins it.
+    "hub.privacy.cli",
+    # After any other `privacy` group: hub-keygen joins it (or makes a minimal one).
+    "hub.privacy.sealing_cli",
 )
 
 log = get_logger(__name__)

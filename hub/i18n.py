@@ -48,11 +48,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "Case.RecommendationClosed": ("办结检察建议", "recommendation closed"),
     "Case.DeadlineExtended": ("延期", "deadline extended"),
     "Case.DeadlineMissed": ("逾期", "deadline missed (overdue)"),
+    # personal data (hub/privacy): crypto-shredding and correction
+    "Case.PersonalDataErased": ("个人信息已删除", "personal data erased"),
+    "Case.PersonalDataCorrected": ("个人信息已更正", "personal data corrected"),
     # --- directory events ----------------------------------------------------------------------
     "Directory.Opened": ("平台目录建立", "directory opened"),
     "Directory.AgencyAdmitted": ("单位加入平台", "agency admitted"),
     "Directory.OfficerRegistered": ("登记工作人员", "officer registered"),
     "Directory.LiaisonDesignated": ("指定联络员", "liaison officer designated"),
+    "Directory.PersonalDataErased": ("工作人员个人信息已删除", "officer's personal data erased"),
+    "Directory.PersonalDataCorrected": (
+        "工作人员个人信息已更正",
+        "officer's personal data corrected",
+    ),
     # --- fields and values ---------------------------------------------------------------------
     "case": ("案件", "case"),
     "case_number": ("案号", "case number"),

@@ -55,6 +55,8 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     )
     structlog.configure(
         processors=[
+            # First, so a line below the level costs a level check, not a timestamp and a dict.
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

@@ -60,6 +60,33 @@ class Settings:
     #: Port of /metrics, /healthz and /readyz (`casehub serve`, `consumers run`); 0 turns it off.
     metrics_port: int = 19400
 
+    # --- Personal data (hub/privacy, docs/privacy.md) -----------------------------------------
+    #: The per-person key store, apart from the event store; empty: <data_dir>/keys/keystore.json
+    key_store_path: str = ""
+
+    # --- Event store encryption at rest (hub/store, docs/operations.md) ----------------------
+    #: AES key (base64 of 16, 24 or 32 bytes) sealing every stored event; empty: not encrypted.
+    store_cipher_key: str = field(default="", repr=False)
+    #: A file holding that key (mode 0600); used when store_cipher_key is empty.
+    store_cipher_key_file: str = ""
+
+    # --- Sealed personal data on agency topics (hub/privacy/sealing.py) -----------------------
+    #: Hub side: its private sealing key file(s), comma-separated, current first (older ones
+    #: still open values sealed for them); empty: <data_dir>/keys/hub-sealing.key if present.
+    hub_sealing_key_file: str = ""
+    #: Publisher side: the hub's public key file; empty: personal data goes out unsealed.
+    hub_public_key_file: str = ""
+    #: Reject inbound events carrying plaintext personal data (default: accept, count, warn).
+    require_sealed_pii: bool = False
+
+    # --- Classification: agency clearances (hub/privacy/access.py, docs/security.md) ----------
+    #: Clearance of any agency not named below: PUBLIC | INTERNAL | CONFIDENTIAL.
+    default_clearance: str = "INTERNAL"
+    #: Per-agency clearances, "agency-id=LEVEL,…" (wins over clearance_file).
+    agency_clearances: str = ""
+    #: A TOML file of `agency-id = "LEVEL"` lines; empty: none.
+    clearance_file: str = ""
+
     @property
     def bootstrap_servers(self) -> list[str]:
         if self.kafka_bootstrap:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from hub.errors import SetupError
+from hub.kafka_config import kafka_config as _client_config
 from hub.logging import get_logger
 from hub.settings import Settings
 
@@ -109,20 +110,10 @@ def planned_topics(settings: Settings, agencies: Iterable[str]) -> list[TopicSpe
 
 
 def kafka_config(settings: Settings) -> dict[str, Any]:
-    """kafka-python keyword arguments every client of the hub shares (servers, security)."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "security_protocol": settings.kafka_security_protocol,
-    }
-    if settings.kafka_security_protocol.startswith("SASL"):
-        config |= {
-            "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": settings.kafka_sasl_username,
-            "sasl_plain_password": settings.kafka_sasl_password,
-        }
-    if settings.kafka_ssl_cafile:
-        config["ssl_cafile"] = settings.kafka_ssl_cafile
-    return config
+    """kafka-python's connection arguments, built by ``hub.kafka_config`` (the one place: SASL
+    user, the password masked as ``********`` in any log or repr, TLS CA); the pipeline's
+    modules import it from here."""
+    return _client_config(settings)
 
 
 class TopicAdmin:

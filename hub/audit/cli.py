@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from hub.audit.history import AuditError, history, parse_case_ref, parse_moment
+from hub.audit.history import AuditError, history_for, parse_case_ref, parse_moment
 from hub.audit.render import EXPORT_FORMATS, HISTORY_FORMATS, render_export, render_history
 from hub.audit.verify import verify_all, verify_case
 from hub.i18n import Lang, check_lang
+from hub.privacy.access import AUDITOR, Reader
+from hub.privacy.reveal_views import ReadingLens
 from hub.settings import Settings
 from hub.topics import TIMELINE
 
@@ -41,6 +42,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="rebuild the history from casehub.timeline alone, not from the event store",
     )
+    _as_option(hist)
     hist.set_defaults(func=_history)
 
     ver = verbs.add_parser("verify", help="check hash chains; name the first bad link")
@@ -59,7 +61,31 @@ def register(subparsers: Any) -> None:
     exp.add_argument("--format", default="json", help="json (default), csv or html")
     exp.add_argument("--lang", default="zh", help="zh (default) or en")
     exp.add_argument("--out", type=Path, help="the file (default: ./case-<agency>-<number>.<ext>)")
+    _as_option(exp)
     exp.set_defaults(func=_export)
+
+    from hub.audit.reconcile import run as reconcile  # noqa: PLC0415 - one module per verb
+
+    rec = verbs.add_parser("reconcile", help="compare the event store with casehub.timeline")
+    rec.set_defaults(func=reconcile)
+
+
+def _as_option(parser: Any) -> None:
+    parser.add_argument(
+        "--as",
+        dest="as_agency",
+        metavar="AGENCY",
+        help="read as this agency would: events it may not read masked (metadata only), "
+        "personal data only in cases it takes part in (default: as the hub's auditor, "
+        "everything, personal data decrypted)",
+    )
+
+
+def _reader(settings: Settings, as_agency: str | None) -> ReadingLens:
+    if as_agency is not None and not as_agency.strip():
+        raise AuditError("--as needs an agency id, e.g. --as market-regulation")
+    reader = AUDITOR if as_agency is None else Reader(as_agency.strip())
+    return ReadingLens.for_settings(settings, reader)
 
 
 def _lang(value: str) -> Lang:
@@ -75,18 +101,10 @@ def _format(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-@contextmanager
-def _open_app(settings: Settings) -> Iterator[Any]:
-    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` light
-    from hub.cases.store import store_env  # noqa: PLC0415
+def _open_app(settings: Settings) -> AbstractContextManager[Any]:
+    from hub.cases.store import open_existing_hub  # noqa: PLC0415 - keep `casehub --help` light
 
-    if settings.store == "sqlite" and not settings.sqlite_file.exists():
-        raise AuditError(f"there is no event store at {settings.sqlite_file}")
-    app = CaseHub(store_env(settings), settings=settings)
-    try:
-        yield app
-    finally:
-        app.close()
+    return open_existing_hub(settings)
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -106,15 +124,16 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     fmt = _format(args.format, HISTORY_FORMATS)
     lang = _lang(args.lang)
     as_of = parse_moment(args.as_of) if args.as_of else None
+    lens = _reader(settings, args.as_agency)
     if args.from_kafka:
         from hub.audit.rebuild import TimelineCase  # noqa: PLC0415 - the broker only when asked
         from hub.audit.timeline import case_entries  # noqa: PLC0415
 
         source = TimelineCase(ref.case_id, case_entries(settings, ref.case_id))
-        found = history(source, ref, as_of=as_of, version=args.version)
+        found = history_for(source, ref, lens, as_of=as_of, version=args.version)
     else:
         with _open_app(settings) as app:
-            found = history(app, ref, as_of=as_of, version=args.version)
+            found = history_for(app, ref, lens, as_of=as_of, version=args.version)
     _write(render_history(found, fmt, lang), args.out)
     return 0
 
@@ -219,8 +238,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     ref = parse_case_ref(args.case_ref)
     fmt = _format(args.format, EXPORT_FORMATS)
     lang = _lang(args.lang)
+    lens = _reader(settings, args.as_agency)
     with _open_app(settings) as app:
-        found = history(app, ref)
+        found = history_for(app, ref, lens)
         verdict = verify_case(app, ref)
     out = args.out or Path(f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{fmt}")
     _write(render_export(found, verdict, fmt, lang), out)

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from hub.cases.hashing import canonical_json, to_canonical
 from hub.cases.ids import case_id_for, normalise_case_number
 from hub.cases.views import CaseView, ChainHead, ChainReport, RecordedEvent
 from hub.errors import CaseHubError, UnknownCase
+from hub.privacy.access import effective_level, event_recipients, participants_after
 from hub.rules.clocks import TIMEZONE
+
+if TYPE_CHECKING:
+    from hub.privacy.reveal_views import ReadingLens
 
 T = TypeVar("T")
 
@@ -105,6 +110,10 @@ class History:
     events: tuple[RecordedEvent, ...]  # versions 1..case.version
     latest_version: int
     as_of: datetime | None
+    #: Who it was read for: "auditor" (everything) or an agency id (``read_as``).
+    reader: str = "auditor"
+    #: The case's own content is masked for this reader (metadata only).
+    masked: bool = False
 
 
 def history(
@@ -138,6 +147,58 @@ def history(
         wanted = latest
     case = published_form(app.get_case(ref.case_id, version=wanted))
     return History(ref, case, tuple(events[:wanted]), latest, as_of)
+
+
+def history_for(
+    app: CaseSource,
+    ref: CaseRef,
+    lens: ReadingLens,
+    *,
+    as_of: datetime | None = None,
+    version: int | None = None,
+) -> History:
+    """``history`` as ``lens``'s reader may see it (the auditor: everything, personal data
+    revealed). Entitlement follows the case's participants now."""
+    found = history(app, ref, as_of=as_of, version=version)
+    return read_as(found, lens, app.get_case(ref.case_id).participants)
+
+
+def read_as(found: History, lens: ReadingLens, participants: Sequence[str]) -> History:
+    """``found`` as ``lens``'s reader may see it.
+
+    ``participants`` are the case's participants now: entitlement is decided when read. A
+    participant sees every event; any other agency only the events that reached it (as its
+    feed carries them: notices to it, requests and recommendations addressed to it, facts
+    about it). Each event is whole or masked by its effective level, with personal data
+    revealed only for the auditors and in cases the agency takes part in.
+    """
+    agency = lens.reader.agency
+    case_level = found.case.classification
+    shown: list[RecordedEvent] = []
+    members: list[str] = []
+    for event in found.events:
+        members = participants_after(members, event.type.rsplit(".", 1)[-1], event.payload)
+        reached = event_recipients(members, {**event.payload, "actor_agency": event.actor_agency})
+        if agency is not None and agency not in participants and agency not in reached:
+            continue
+        access = lens.access(effective_level(case_level, event.classification), participants)
+        payload = lens.payload(event.payload, access)
+        if not access.content:
+            event = dataclasses.replace(event, officer_id="", content_hash="")  # noqa: PLW2901
+        shown.append(dataclasses.replace(event, payload=payload))
+    if not shown:
+        raise AuditError(
+            f"case {found.ref} is not visible to agency {agency}: it takes no part in the case "
+            "and no event of the case reached it"
+        )
+    access = lens.access(effective_level(case_level, None), participants)
+    return dataclasses.replace(
+        found,
+        case=lens.state(found.case, access),
+        events=tuple(shown),
+        reader=str(lens.reader),
+        masked=not access.content,
+    )
 
 
 def millis(moment: datetime) -> datetime:
@@ -187,6 +248,8 @@ def history_data(found: History) -> dict[str, Any]:
         "as_of": found.as_of.isoformat() if found.as_of else None,
         "version": found.case.version,
         "latest_version": found.latest_version,
+        "reader": found.reader,
+        "masked": found.masked,
         "case": plain(found.case),
         "events": [event_data(e) for e in found.events],
     }

@@ -14,6 +14,7 @@ from hub.audit.verify import Verdict
 from hub.cases.hashing import canonical_json
 from hub.cases.views import RecordedEvent
 from hub.i18n import Lang, event_label, t
+from hub.privacy.access import is_masked
 from hub.rules.clocks import TIMEZONE
 
 HISTORY_FORMATS = ("table", "json", "html")
@@ -29,6 +30,33 @@ code{font-size:.8rem}pre{white-space:pre-wrap;font-size:.8rem;margin:0}
 
 def _local(moment: Any) -> str:
     return moment.astimezone(TIMEZONE).isoformat(timespec="seconds") if moment else ""
+
+
+#: Labels of the reader's view (zh, en).
+_READER_LABELS = {
+    "reader": ("读者", "read as"),
+    "masked": ("密级内容已屏蔽，仅显示元数据", "content masked, metadata only"),
+    "classification": ("密级", "classification"),
+}
+
+
+def _label(key: str, lang: Lang) -> str:
+    zh, en = _READER_LABELS[key]
+    return zh if lang == "zh" else en
+
+
+def _reader_lines(found: History, lang: Lang) -> list[str]:
+    lines = [f"{_label('classification', lang)}: {found.case.classification}"]
+    if found.reader != "auditor":
+        lines.append(f"{_label('reader', lang)}: {found.reader}")
+    if found.masked:
+        lines.append(f"[{_label('masked', lang)}]")
+    return lines
+
+
+def _event_name(event: RecordedEvent, lang: Lang) -> str:
+    name = event_label(event.type, lang)
+    return f"{name} [{_label('masked', lang)}]" if is_masked(event.payload) else name
 
 
 def _payload_text(event: RecordedEvent) -> str:
@@ -47,6 +75,7 @@ def history_table(found: History, lang: Lang) -> str:
         f"{t('owning_agency', lang)}: {case.owning_agency}",
         f"{t('participants', lang)}: {', '.join(case.participants)}",
         f"{t('audit.hash', lang)}: {case.chain_head}",
+        *_reader_lines(found, lang),
     ]
     lines.extend(
         f"  {t('recommendations', lang)} {rec.recommendation_id} → {rec.addressee}: "
@@ -71,7 +100,7 @@ def history_table(found: History, lang: Lang) -> str:
     )
     header = ("v", t("audit.recorded_at", lang), t("audit.actor", lang), t("audit.event", lang))
     rows = [
-        (str(e.version), _local(e.recorded_at), e.actor_agency, event_label(e.type, lang))
+        (str(e.version), _local(e.recorded_at), e.actor_agency, _event_name(e, lang))
         for e in found.events
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
@@ -102,7 +131,7 @@ def _events_html(events: tuple[RecordedEvent, ...] | list[RecordedEvent], lang: 
         "<tr>"
         f"<td>{e.version}</td><td>{escape(_local(e.recorded_at))}</td>"
         f"<td>{escape(_local(e.occurred_at))}</td><td>{escape(e.actor_agency)}</td>"
-        f"<td>{escape(e.officer_id)}</td><td>{escape(event_label(e.type, lang))}"
+        f"<td>{escape(e.officer_id)}</td><td>{escape(_event_name(e, lang))}"
         f"<br><code>{escape(e.type)}</code></td><td><code>{e.event_id}</code></td>"
         f"<td><code>{escape(e.prev_hash)}</code><br><code>{escape(e.event_hash)}</code></td>"
         f"<td><pre>{escape(_payload_text(e))}</pre></td></tr>"
@@ -130,7 +159,9 @@ def history_html(found: History, lang: Lang) -> str:
             if found.as_of
             else ""
         )
-        + f"</p><h2>{escape(t('audit.state', lang))}</h2><pre>{escape(state)}</pre>"
+        + "</p>"
+        + "".join(f"<p>{escape(line)}</p>" for line in _reader_lines(found, lang))
+        + f"<h2>{escape(t('audit.state', lang))}</h2><pre>{escape(state)}</pre>"
         f"<h2>{escape(t('audit.timeline', lang))}</h2>{_events_html(found.events, lang)}"
     )
     return _page(title, body, lang)
@@ -195,7 +226,8 @@ def render_export(found: History, verdict: Verdict, fmt: str, lang: Lang) -> str
         f"<h1>{escape(title)}</h1>"
         f"<p>{escape(t('audit.hash', lang))}: <strong>{escape(chain)}</strong> — "
         f"{escape(verdict.line())}</p>"
-        f"<h2>{escape(t('audit.state', lang))}</h2><pre>{escape(state)}</pre>"
+        + "".join(f"<p>{escape(line)}</p>" for line in _reader_lines(found, lang))
+        + f"<h2>{escape(t('audit.state', lang))}</h2><pre>{escape(state)}</pre>"
         f"<h2>{escape(t('audit.timeline', lang))}</h2>{_events_html(found.events, lang)}"
     )
     return _page(title, body, lang)

@@ -8,8 +8,10 @@ position) is recorded in one transaction through a process recorder.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +26,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Tracking,
 )
+from eventsourcing.utils import get_topic
 
 from hub.cases import commands as c
 from hub.cases import viewing
@@ -57,6 +60,10 @@ from hub.cases.views import (
 from hub.directory import bootstrap
 from hub.directory.domainmodel import OPERATOR, Author, Directory
 from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
+from hub.privacy.binding import check_binding
+from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
+from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
+from hub.privacy.tokens import ERASED, Revealer, is_token, seal
 from hub.rules.calendar import calendar_for
 from hub.rules.clocks import TIMEZONE, local_date
 from hub.settings import Settings, load_settings
@@ -85,6 +92,18 @@ _COMMON_FIELDS = frozenset(
 )
 _SCHEDULER = "scheduler"
 
+#: Which personal fields of each kind of subject ``correct_personal_data`` accepts.
+CORRECTABLE: dict[str, tuple[str, ...]] = {"officer": ("name",), "party": ("name", "id_number")}
+
+
+@dataclass(frozen=True)
+class PersonalDataChange:
+    """What an erasure or correction did: where it was recorded, whether a key was destroyed."""
+
+    subject: str
+    recorded_in: tuple[str, ...]
+    key_destroyed: bool
+
 
 def system_clock() -> datetime:
     return datetime.now(TIMEZONE)
@@ -107,8 +126,13 @@ class CaseHub(Application[UUID]):
         *,
         clock: Clock | None = None,
         settings: Settings | None = None,
+        keystore: KeyStore | None = None,
     ) -> None:
         self.settings = settings if settings is not None else load_settings()
+        #: Per-person keys (hub/privacy): personal fields are sealed before any event is made.
+        self.keystore = keystore if keystore is not None else open_key_store(self.settings)
+        self.personal_data = PersonalData(self.keystore)
+        self._key_store_checked = False
         self.clock: Clock = clock if clock is not None else system_clock
         self.terms = Terms(
             notice_ack_working_days=self.settings.notice_ack_working_days,
@@ -149,6 +173,10 @@ class CaseHub(Application[UUID]):
             outcomes: list[Outcome] = []
             try:
                 self._prefetch(uow, items)
+                self._check_key_store(uow)
+                self.personal_data.prepare(
+                    item.command for item in items if isinstance(item, c.Inbound)
+                )
                 for item in items:
                     if isinstance(item, c.Undecodable):
                         outcomes.append(self._reject_undecodable(uow, item))
@@ -203,8 +231,10 @@ class CaseHub(Application[UUID]):
         with self._lock:
             uow = self._unit_of_work(None)
             try:
+                self._check_key_store(uow)
                 now = self.clock()
                 directory = uow.directory()
+                wanted = self._sealed_directory_file(wanted, directory)
 
                 def author() -> Author:
                     return Author(uuid4(), OPERATOR, OPERATOR, now, now)
@@ -218,6 +248,190 @@ class CaseHub(Application[UUID]):
                 self._evict(uow)
                 raise
             return changes
+
+    def _sealed_directory_file(
+        self, wanted: bootstrap.DirectoryFile, directory: Directory | None
+    ) -> bootstrap.DirectoryFile:
+        """The file with officers' names as tokens: a known officer keeps the stored token.
+
+        A name the file repeats unchanged (or an erased officer's) matches the stored token, so
+        applying the file again changes nothing; a new officer's name is sealed.
+        """
+        revealer = Revealer(self.keystore)
+        officers: list[bootstrap.OfficerSpec] = []
+        for o in wanted.officers:
+            known = directory.officers.get(o.agency_id, {}).get(o.officer_id) if directory else None
+            if known is None:
+                name = self.personal_data.seal_officer_name(o.agency_id, o.officer_id, o.name)
+            elif is_token(known.name) and revealer.reveal(known.name) in (o.name, ERASED):
+                name = known.name
+            else:
+                name = o.name  # a different name: bootstrap refuses it, naming the officer
+            officers.append(dataclasses.replace(o, name=name))
+        return dataclasses.replace(wanted, officers=tuple(officers))
+
+    # -- personal data (hub/privacy, docs/privacy.md) --------------------------------------------
+
+    def erase_personal_data(self, subject: str, reason: str, *, by: str) -> PersonalDataChange:
+        """Record PersonalDataErased wherever the person is mentioned, then destroy their key.
+
+        Idempotent: places that recorded the erasure before are skipped, so a rerun after a
+        crash between the two steps records nothing twice and destroys the key. An unknown
+        subject or a blank reason writes nothing.
+        """
+        info = self.keystore.info(subject)
+        if info is None:
+            raise UnknownSubject(
+                f"no personal data is held for subject {subject} (key store "
+                f"{self.keystore.location}); `casehub privacy subjects` finds subject ids"
+            )
+        if not reason.strip():
+            raise RuleViolation("the reason for an erasure must not be blank")
+        with self._lock:
+            uow = self._unit_of_work(None)
+            try:
+                self._check_key_store(uow)
+                recorded = self._record_personal_data(
+                    uow,
+                    info.mentions,
+                    by=by,
+                    subject=subject,
+                    on_case=lambda case, meta: case.record_personal_data_erased(
+                        meta, subject, reason
+                    ),
+                    on_directory=lambda directory, author, agency: (
+                        directory.record_personal_data_erased(author, agency, subject, reason)
+                    ),
+                )
+                self._commit(uow)
+            except BaseException:
+                self._evict(uow)
+                raise
+        destroyed = self.keystore.destroy(subject)
+        return PersonalDataChange(subject, tuple(recorded), key_destroyed=destroyed)
+
+    def correct_personal_data(
+        self, subject: str, field_name: str, value: str, *, by: str
+    ) -> PersonalDataChange:
+        """Record PersonalDataCorrected (the new value sealed) wherever the person is mentioned.
+
+        From then on readers get the new value (the key store holds the latest correction).
+        """
+        info = self.keystore.info(subject)
+        if info is None:
+            raise UnknownSubject(
+                f"no personal data is held for subject {subject}; `casehub privacy subjects` "
+                "finds subject ids"
+            )
+        allowed = CORRECTABLE.get(info.kind, ())
+        if field_name not in allowed:
+            raise RuleViolation(
+                f"a {info.kind}'s {field_name!r} cannot be corrected "
+                f"(correctable: {', '.join(allowed) or 'nothing'})"
+            )
+        if not value.strip():
+            raise RuleViolation("a corrected value must not be blank")
+        key = self.keystore.key(subject)
+        if key is None:
+            raise SubjectErased(f"personal data of subject {subject} was erased")
+        token = seal(key, subject, field_name, value)
+        with self._lock:
+            uow = self._unit_of_work(None)
+            try:
+                self._check_key_store(uow)
+                recorded = self._record_personal_data(
+                    uow,
+                    info.mentions,
+                    by=by,
+                    subject=subject,
+                    on_case=lambda case, meta: case.record_personal_data_corrected(
+                        meta, subject, field_name, token
+                    ),
+                    on_directory=lambda directory, author, agency: (
+                        directory.record_personal_data_corrected(
+                            author, agency, subject, field_name, token
+                        )
+                    ),
+                )
+                self._commit(uow)
+            except BaseException:
+                self._evict(uow)
+                raise
+        self.keystore.record_correction(subject, field_name, token)
+        return PersonalDataChange(subject, tuple(recorded), key_destroyed=False)
+
+    def reveal(self, value: str) -> str:
+        """A stored value as an entitled reader sees it: tokens opened, erased people marked."""
+        return Revealer(self.keystore).reveal(value)
+
+    def reapply_erasures(self) -> list[str]:
+        """Destroy again every key a PersonalDataErased event names (after a key-store restore)."""
+        topics = (get_topic(Case.PersonalDataErased), get_topic(Directory.PersonalDataErased))
+        destroyed: list[str] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=500, topics=topics)
+            if not batch:
+                break
+            for notification in batch:
+                subject = str(self.mapper.to_domain_event(notification).subject)  # type: ignore[attr-defined]
+                if self.keystore.info(subject) is None or self.keystore.is_destroyed(subject):
+                    continue
+                self.keystore.destroy(subject)
+                destroyed.append(subject)
+            start = int(batch[-1].id) + 1
+        return destroyed
+
+    def _record_personal_data(
+        self,
+        uow: UnitOfWork,
+        mentions: Sequence[str],
+        *,
+        by: str,
+        subject: str,
+        on_case: Callable[[Case, Meta], bool],
+        on_directory: Callable[[Directory, Author, str], bool],
+    ) -> list[str]:
+        """Run ``on_case``/``on_directory`` on every place a subject is mentioned that exists."""
+        now = self.clock()
+        recorded: list[str] = []
+        for mention in mentions:
+            ref = mentioned_case(mention)
+            if ref is None:
+                directory = uow.directory()
+                agency = self._officer_agency(directory, subject) if directory else None
+                if directory is None or agency is None:
+                    continue
+                author = Author(uuid4(), OPERATOR, by, now, now)
+                if on_directory(directory, author, agency):
+                    uow.collect(directory)
+                    recorded.append(mention)
+                continue
+            case = uow.get(case_id_for(ref.owning_agency, ref.case_number), Case)
+            if case is None:  # the command naming them was refused: nothing recorded there
+                continue
+            meta = Meta(
+                event_id=uuid4(),
+                actor_agency=HUB_AGENCY,
+                actor_role=HUB_AGENCY,
+                officer_id=by,
+                occurred_at=now,
+                recorded_at=now,
+                content_hash=content_hash({"subject": subject, "place": mention}),
+                classification=case.classification,
+            )
+            if on_case(case, meta):
+                uow.collect(case)
+                recorded.append(mention)
+        return recorded
+
+    def _officer_agency(self, directory: Directory, subject: str) -> str | None:
+        pepper = self.personal_data.pepper
+        for agency, officers in directory.officers.items():
+            for officer_id in officers:
+                if officer_subject(pepper, agency, officer_id) == subject:
+                    return agency
+        return None
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -317,6 +531,9 @@ class CaseHub(Application[UUID]):
     def _handle(self, uow: UnitOfWork, inbound: c.Inbound) -> Outcome:
         cmd = inbound.command
         envelope = cmd.envelope
+        # Stored and compared keyed: an unkeyed hash of a record naming a person would let
+        # anyone holding a guess confirm it.
+        digest = self.personal_data.keyed_content_hash(inbound.content_hash)
         index_id = event_index_id(envelope.event_id)
         known = uow.exists(index_id)
         if known is None or index_id in uow.loaded:
@@ -326,7 +543,8 @@ class CaseHub(Application[UUID]):
         else:
             prior = self._index(index_id) if known else None
         if prior is not None:
-            if prior.content_hash != inbound.content_hash:
+            # the bare hash: an event accepted before personal data was sealed
+            if prior.content_hash not in (digest, inbound.content_hash):
                 raise ConflictingDuplicate(
                     f"event {envelope.event_id} was accepted before with different content"
                 )
@@ -335,12 +553,13 @@ class CaseHub(Application[UUID]):
             raise RuleViolation("occurred_at must carry a time zone")
         recorded_at = self.clock()
         touched: list[Aggregate] = []
+        cmd = self.personal_data.seal_command(cmd)  # from here on, personal data is ciphertext
         if isinstance(cmd, c.AdmitAgency | c.RegisterOfficer | c.DesignateLiaison):
             directory = self._directory_command(uow, cmd, recorded_at)
             aggregate: Aggregate = directory
             outcome = Accepted(envelope.event_id, None, directory.version, "")
         else:
-            case = self._case_command(uow, cmd, recorded_at, inbound.content_hash, touched)
+            case = self._case_command(uow, cmd, recorded_at, digest, touched)
             aggregate = case
             outcome = Accepted(envelope.event_id, case.id, case.version, case.chain_head)
         index = InboundEvent._create(  # noqa: SLF001 - eventsourcing's constructor for explicit events
@@ -348,7 +567,7 @@ class CaseHub(Application[UUID]):
             id=index_id,
             timestamp=recorded_at,
             event_id=envelope.event_id,
-            content_hash=inbound.content_hash,
+            content_hash=digest,
             command_type=type(cmd).__name__,
             aggregate_id=aggregate.id,
             case_id=outcome.case_id,
@@ -488,6 +707,7 @@ class CaseHub(Application[UUID]):
             sender=envelope.sender_agency,
             event_id=envelope.event_id,
             command_type=type(inbound.command).__name__,
+            people=self.personal_data.subjects_of(inbound.command),
         )
 
     def _reject_undecodable(self, uow: UnitOfWork, item: c.Undecodable) -> Rejected:
@@ -500,6 +720,7 @@ class CaseHub(Application[UUID]):
             sender=item.sender_agency,
             event_id=None,
             command_type="",
+            people=(),  # undecoded: whom it names is unknown (docs/privacy.md)
         )
 
     def _record_rejection(
@@ -513,11 +734,15 @@ class CaseHub(Application[UUID]):
         sender: str,
         event_id: UUID | None,
         command_type: str,
+        people: Sequence[str],
     ) -> Rejected:
         rid = rejection_id(origin.source, origin.partition, origin.offset)
         existing = uow.get(rid, Rejection)
         if existing is not None:  # the same record refused before (a redelivery)
             return Rejected(existing.event_id, existing.reason_code, existing.message, rid)
+        # The bytes may name people: sealed under a key of the rejection's own, which erasing
+        # any of those people destroys too.
+        raw_key, sealed = self.personal_data.seal_rejected_record(rid, raw, people)
         rejection = Rejection._create(  # noqa: SLF001 - eventsourcing's constructor
             Rejection.Recorded,
             id=rid,
@@ -527,7 +752,8 @@ class CaseHub(Application[UUID]):
             offset=origin.offset,
             reason_code=code,
             message=message,
-            raw=raw,
+            raw=sealed,
+            raw_key=raw_key,
             sender_agency=sender,
             event_id=event_id,
             command_type=command_type,
@@ -539,6 +765,24 @@ class CaseHub(Application[UUID]):
 
     def _unit_of_work(self, tracking: Tracking | None) -> UnitOfWork:
         return UnitOfWork(self._load, tracking)
+
+    def _check_key_store(self, uow: UnitOfWork) -> None:
+        """Refuse a missing or foreign key store before anything is sealed or written."""
+        if self._key_store_checked:
+            return
+        binding = check_binding(
+            self.keystore, lambda i: load_or_none(self.repository.get, i), self._store_name()
+        )
+        if binding is None:
+            self._key_store_checked = True
+        else:  # the first write: recorded with this transaction, checked again next time
+            uow.collect(binding)
+
+    def _store_name(self) -> str:
+        if self.settings.store == "sqlite":
+            return str(self.settings.sqlite_file)
+        s = self.settings
+        return f"postgresql://{s.postgres_host}:{s.postgres_port}/{s.postgres_dbname}"
 
     def _prefetch(self, uow: UnitOfWork, items: Sequence[c.Inbound | c.Undecodable]) -> None:
         """Ask the store once which of the batch's aggregates exist (see prefetch.py)."""

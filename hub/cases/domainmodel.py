@@ -42,7 +42,11 @@ from hub.cases.hashing import GENESIS_HASH, HASH_ALG, event_hash
 from hub.cases.ids import case_id_for, normalise_case_number
 from hub.cases.recommendations import FollowUp, Recommendation, RecommendationCommands
 from hub.cases.sharing import SharedInfo, SharingCommands, notice_fields, require_text
-from hub.errors import NotAuthorized
+from hub.errors import NotAuthorized, RuleViolation
+
+#: Where erased subjects are kept in the aggregate's state (a plain attribute, so snapshots
+#: carry it; aggregates recorded before hub/privacy simply lack it).
+_ERASED = "erased_subjects_"
 
 
 class Case(
@@ -461,6 +465,50 @@ class Case(
             case.deadlines[deadline_key(self.kind, self.target_id, self.agency)].missed.append(
                 self.due_date
             )
+
+    # -- Personal data (hub/privacy, docs/privacy.md) ---------------------------------------
+    # Personal fields hold tokens (ciphertext under the person's key); these events record,
+    # on the case's own chain, that a person's key was destroyed or a value corrected.
+
+    class PersonalDataErased(Event):
+        subject: str
+        reason: str
+
+        def evolve(self, case: Case) -> None:
+            case.__dict__[_ERASED] = {**case.erased_subjects, self.subject: self.reason}
+
+    class PersonalDataCorrected(Event):
+        subject: str
+        field_name: str
+        value: str  # a token under the subject's key
+
+        def evolve(self, case: Case) -> None:
+            """The corrected value is read through the key store; the case state keeps tokens."""
+
+    @property
+    def erased_subjects(self) -> dict[str, str]:
+        """Subjects erased from this case, with the reason (set by PersonalDataErased only)."""
+        found: dict[str, str] = self.__dict__.get(_ERASED, {})
+        return found
+
+    def record_personal_data_erased(self, meta: Meta, subject: str, reason: str) -> bool:
+        """Record the erasure once; False if this case recorded it before."""
+        if subject in self.erased_subjects:
+            return False
+        require_text(reason, "the reason for an erasure")
+        self._record(self.PersonalDataErased, meta, subject=subject, reason=reason)
+        return True
+
+    def record_personal_data_corrected(
+        self, meta: Meta, subject: str, field_name: str, token: str
+    ) -> bool:
+        """Record the corrected value (a token); always True (one event each time)."""
+        if subject in self.erased_subjects:
+            raise RuleViolation(f"personal data of {subject} was erased from {self.case_label}")
+        self._record(
+            self.PersonalDataCorrected, meta, subject=subject, field_name=field_name, value=token
+        )
+        return True
 
     # ----------------------------------------------------------------------------------------
     # Recording: every event is triggered through here, so every event is chained.

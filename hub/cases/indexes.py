@@ -8,6 +8,9 @@ cannot both accept one event id.
 
 ``Rejection`` (id ``uuid5(NS, "rejection/<source>/<partition>/<offset>")``) records an inbound
 record the hub refused or could not decode, with its raw bytes, for the dead-letter relay.
+The bytes can name people, so since version 2 they are sealed under a key of their own
+(``raw_key`` names it in the key store, see hub/privacy), shredded with every person the
+record names; ``raw_key`` empty means the bytes were stored as received (version 1).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class Rejection(Aggregate):
     """An inbound record the hub refused (a rule) or could not decode, kept for the dead letter."""
 
     class Recorded(Aggregate.Created):
+        class_version = 2
+
         source: str
         partition: int
         offset: int
@@ -64,6 +69,11 @@ class Rejection(Aggregate):
         sender_agency: str
         event_id: UUID | None
         command_type: str
+        raw_key: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["raw_key"] = ""  # recorded before sealing: the bytes are as received
 
         def apply(self, aggregate: Any) -> None:
             rejection = cast("Rejection", aggregate)
@@ -77,6 +87,7 @@ class Rejection(Aggregate):
                 "sender_agency",
                 "event_id",
                 "command_type",
+                "raw_key",
             ):
                 setattr(rejection, name, getattr(self, name))
             rejection.recorded_at = self.timestamp
@@ -91,4 +102,5 @@ class Rejection(Aggregate):
         sender_agency: str
         event_id: UUID | None
         command_type: str
+        raw_key: str
         recorded_at: datetime

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 from hub.errors import SetupError
 from hub.settings import Settings
 
+if TYPE_CHECKING:
+    from hub.cases.application import CaseHub
+
 
 def store_env(settings: Settings) -> dict[str, str]:
+    """eventsourcing environment variables for ``settings.store``, with the store's cipher.
+
+    Checks that the configured key (or its absence) reads the stored events, so a wrong key
+    is refused before the application writes anything (``hub.store.keys``).
+    """
+    from hub.store.keys import check_store_key, cipher_env, store_key  # noqa: PLC0415
+
+    key = store_key(settings)
+    env = _backend_env(settings)
+    check_store_key(settings, env, key)
+    return env | cipher_env(key)
+
+
+def _backend_env(settings: Settings) -> dict[str, str]:
     """eventsourcing environment variables for ``settings.store`` (sqlite | postgres)."""
     if settings.store == "sqlite":
         path = settings.sqlite_file
@@ -27,3 +48,18 @@ def store_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
     raise SetupError(f"unknown store {settings.store!r}: expected sqlite or postgres")
+
+
+@contextmanager
+def open_existing_hub(settings: Settings) -> Iterator[CaseHub]:
+    """``CaseHub`` over the configured store for a tool that reads or amends what is there;
+    never creates an SQLite file (a wrong path is an error, not a new empty store)."""
+    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` light
+
+    if settings.store == "sqlite" and not settings.sqlite_file.exists():
+        raise SetupError(f"there is no event store at {settings.sqlite_file}")
+    app = CaseHub(store_env(settings), settings=settings)
+    try:
+        yield app
+    finally:
+        app.close()

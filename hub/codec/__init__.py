@@ -7,6 +7,8 @@ The only package of the hub that imports fastavro. What the rest of the hub call
 * ``encode_command(command)`` / ``decode_command(raw)`` / ``decode_record(raw)``;
 * ``command_from_json`` / ``command_to_json`` — the JSON form of ``docs/events.md``;
 * ``content_hash`` / ``command_content_hash``; ``kafka_headers`` / ``read_kafka_headers``;
+* ``SealingPolicy`` / ``sealing_policy(settings)``: how the hub opens personal data sealed by
+  publishers (``hub.codec.sealed``; ``encode_command(..., sealer=)`` seals it);
 * ``Catalog`` / ``default_catalog()``.
 """
 
@@ -40,6 +42,7 @@ from hub.codec.mapping import (
     event_type_of,
     record_to_command,
 )
+from hub.codec.sealed import SealingPolicy, sealing_policy
 from hub.codec.values import FieldError
 
 __all__ = [
@@ -54,6 +57,7 @@ __all__ = [
     "Decoded",
     "FieldError",
     "SchemaVersion",
+    "SealingPolicy",
     "canonical_bytes",
     "case_of",
     "command_content_hash",
@@ -73,4 +77,5 @@ __all__ = [
     "kafka_headers",
     "read_kafka_headers",
     "record_to_command",
+    "sealing_policy",
 ]

@@ -28,12 +28,23 @@ import fastavro
 from hub.cases.commands import Command, Inbound, Origin, Undecodable
 from hub.codec.catalog import Catalog, SchemaVersion, default_catalog
 from hub.codec.mapping import command_to_record, record_to_command
+from hub.codec.sealed import (
+    SealingPolicy,
+    count_plaintext,
+    default_sealing,
+    seal_record,
+    unseal_record,
+)
 from hub.codec.values import FieldError
 from hub.errors import SchemaError
+from hub.logging import get_logger
+from hub.privacy.sealing import HubPublicKey
 
 #: The two marker bytes that open every single-object encoded datum.
 MAGIC = b"\xc3\x01"
 _HEADER_LEN = len(MAGIC) + 8
+
+log = get_logger(__name__)
 
 #: Kafka header names (for tools; the body's fingerprint is authoritative).
 HEADER_TYPE = "casehub-event-type"
@@ -89,9 +100,17 @@ def encode_record(
     return out.getvalue()
 
 
-def encode_command(command: Command, *, catalog: Catalog | None = None) -> bytes:
-    """Single-object encode a command as its event record, with the current schema."""
+def encode_command(
+    command: Command, *, catalog: Catalog | None = None, sealer: HubPublicKey | None = None
+) -> bytes:
+    """Single-object encode a command as its event record, with the current schema.
+
+    With ``sealer`` (the hub's public key) every personal-data field is sealed for the hub.
+    """
     event_type, record = command_to_record(command)
+    if sealer is not None:
+        schema = (catalog or default_catalog()).current(event_type)
+        record = seal_record(schema, record, sealer)
     return encode_record(event_type, record, catalog=catalog)
 
 
@@ -175,17 +194,21 @@ def decode_inbound(
     topic_agency: str | None = None,
     *,
     catalog: Catalog | None = None,
+    sealing: SealingPolicy | None = None,
 ) -> Inbound | Undecodable:
     """Decode one inbound Kafka value; never raises for bad input.
 
     Returns ``Undecodable`` with reason ``bad_magic``, ``unknown_schema``, ``bad_avro``,
-    ``invalid_record`` or (when ``topic_agency`` is given and differs from the header's
-    ``sender_agency``) ``sender_mismatch``.
+    ``invalid_record``, ``unsealable_personal_data``, ``plaintext_personal_data`` (only under
+    ``require_sealed_pii``) or (when ``topic_agency`` is given and differs from the header's
+    ``sender_agency``) ``sender_mismatch``. Sealed personal data is opened with the keys of
+    ``sealing`` (default: this process's settings) before the record becomes a command, so the
+    content hash covers the opened values; plaintext personal data is counted and logged.
     """
     raw = bytes(raw)
     sender = topic_agency or ""
     try:
-        decoded = decode_record(raw, catalog=catalog)
+        decoded = _unsealed(decode_record(raw, catalog=catalog), origin, sealing)
         command = _to_command(decoded)
     except DecodeError as exc:
         return Undecodable(origin, exc.reason_code, str(exc), raw, sender)
@@ -201,6 +224,25 @@ def decode_inbound(
         )
     digest = content_hash(decoded.reader, decoded.record)
     return Inbound(command=command, origin=origin, content_hash=digest, raw=raw)
+
+
+def _unsealed(decoded: Decoded, origin: Origin, sealing: SealingPolicy | None) -> Decoded:
+    policy = sealing if sealing is not None else default_sealing()
+    try:
+        opened = unseal_record(decoded.reader, decoded.record, policy)
+    except SchemaError as exc:  # UnsealableValue, PlaintextPersonalData: never the value
+        raise DecodeError(exc.code, f"{decoded.event_type}: {exc}") from exc
+    if opened.plaintext_paths:
+        count_plaintext(origin.source)
+        log.warning(
+            "plaintext_personal_data",
+            topic=origin.source,
+            partition=origin.partition,
+            offset=origin.offset,
+            event_type=decoded.event_type,
+            fields=list(opened.plaintext_paths),
+        )
+    return Decoded(decoded.writer, decoded.reader, opened.record)
 
 
 # --- content hash -----------------------------------------------------------------------------

@@ -234,11 +234,26 @@ decoded into the **current** schema, in the JSON form above with timestamps norm
 non-ASCII characters unescaped. Leaving nulls out keeps the hash of an older event stable when
 a later version adds a nullable field.
 
+The hub never stores or publishes this bare hash: it would let anyone who guesses a name or an
+ID number confirm it. What it keeps for recognising a resend is `k1:` + HMAC-SHA-256 of this
+hash under a secret held in the hub's key store (`docs/privacy.md`).
+
 ## Personal information
 
 Fields marked **PII** carry the schema property `"pii": true`: officer names, and a dispute
-party's name and identity number. They are to be encrypted in a later release; treat them as
-personal information (个人信息) everywhere: never log them.
+party's name and identity number. Treat them as personal information (个人信息) everywhere:
+never log them.
+
+**Sealed for the hub.** A publisher seals each non-empty PII value with the hub's public key
+before sending, and the same Avro string field carries `sealed:v1:<base64url>` instead of the
+value (the schemas do not change): X25519 with a fresh ephemeral key, HKDF-SHA256, AES-256-GCM,
+the associated data binding the event type's full name and the field path (`name`,
+`parties[0].id_number`). The SDK and `casehub publish` do this when `hub_public_key_file` (or
+`--hub-public-key`) names the public key from `casehub privacy hub-keygen`; see
+`docs/security.md`. The hub opens the values when it decodes, so the JSON form above and the
+content hash are always of the plain values. A value the hub cannot open is rejected as
+`unsealable_personal_data`; a plaintext value is accepted with a warning (or, with
+`require_sealed_pii`, rejected as `plaintext_personal_data`).
 
 ## Compatibility
 

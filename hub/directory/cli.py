@@ -58,5 +58,6 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
                     else ""
                 )
                 title = f", {officer.title}" if officer.title else ""
-                print(f"    {officer.officer_id}: {officer.name}{title}{mark}")
+                name = hub.reveal(officer.name)  # stored sealed (hub/privacy), shown opened
+                print(f"    {officer.officer_id}: {name}{title}{mark}")
     return 0

@@ -22,6 +22,11 @@ from hub.cases.ids import DIRECTORY_ID
 from hub.errors import NotAuthorized, RuleViolation, UnknownAgency, UnknownOfficer
 from hub.rules.clocks import local_date
 
+#: Where erased subjects are kept in the aggregate's state (a plain attribute, so snapshots
+#: carry it; aggregates recorded before hub/privacy simply lack it).
+_ERASED = "erased_subjects_"
+
+
 #: The author of changes made from the operator's bootstrap file.
 OPERATOR = "operator"
 
@@ -132,6 +137,30 @@ class Directory(Aggregate):
                 )
             )
             history.sort(key=lambda e: e.effective_from)  # stable: same day keeps record order
+
+    class PersonalDataErased(Event):
+        """An officer's key was destroyed (hub/privacy); their name reads as erased."""
+
+        agency_id: str
+        subject: str
+        reason: str
+
+        def evolve(self, directory: Directory) -> None:
+            directory.__dict__[_ERASED] = {**directory.erased_subjects, self.subject: self.reason}
+
+    class PersonalDataCorrected(Event):
+        """An officer's name was corrected; ``value`` is a token under their key."""
+
+        agency_id: str
+        subject: str
+        field_name: str
+        value: str
+
+    @property
+    def erased_subjects(self) -> dict[str, str]:
+        """Officers erased (subject → reason), set by PersonalDataErased only."""
+        found: dict[str, str] = self.__dict__.get(_ERASED, {})
+        return found
 
     if TYPE_CHECKING:  # set by Opened; class annotations would make Directory a dataclass
         agencies: dict[str, AgencyEntry]
@@ -244,6 +273,39 @@ class Directory(Aggregate):
             effective_from=effective_from,
             **_author_fields(author),
         )
+
+    def record_personal_data_erased(
+        self, author: Author, agency_id: str, subject: str, reason: str
+    ) -> bool:
+        """Record an officer's erasure once; False if recorded before."""
+        if subject in self.erased_subjects:
+            return False
+        if not reason.strip():
+            raise RuleViolation("the reason for an erasure must not be blank")
+        self.trigger_event(
+            Directory.PersonalDataErased,
+            agency_id=agency_id,
+            subject=subject,
+            reason=reason,
+            **_author_fields(author),
+        )
+        return True
+
+    def record_personal_data_corrected(
+        self, author: Author, agency_id: str, subject: str, field_name: str, token: str
+    ) -> bool:
+        """Record the corrected value (a token); always True (one event each time)."""
+        if subject in self.erased_subjects:
+            raise RuleViolation(f"personal data of {subject} was erased from the directory")
+        self.trigger_event(
+            Directory.PersonalDataCorrected,
+            agency_id=agency_id,
+            subject=subject,
+            field_name=field_name,
+            value=token,
+            **_author_fields(author),
+        )
+        return True
 
 
 def _author_fields(author: Author) -> dict[str, Any]:

@@ -13,6 +13,10 @@ the agency of the original topic, then ``process_batch``. Its origin is the orig
 * it was accepted since (a resend) → ``duplicate``, nothing changes;
 * it still fails → a new rejection (its own dead letter and REJECTED receipt) saying why now.
 
+The stored bytes are sealed under the rejection's own key (hub/privacy): redrive opens them
+first. If a person the record named was erased since, that key is destroyed with theirs and
+the dead letter cannot be redriven (``DeadLetterErased`` says so; nothing is written).
+
 Each attempt is then recorded on a ``Redrive`` aggregate (one per dead letter, id
 ``uuid5(REDRIVE_NAMESPACE, "redrive/<rejection id>")``) as ``Redrive.Attempted`` with the
 outcome. The attempt and its record are two transactions: if the process dies between them the
@@ -42,6 +46,8 @@ log = get_logger(__name__)
 
 REDRIVE_NAMESPACE = UUID("0b7f6f0e-3f5e-5c55-8d0f-6a7b3c9d2e41")
 REDRIVE_MARK = "#redrive-"
+#: A sealed record is its bytes plus a 12-byte nonce and a 16-byte GCM tag.
+_SEAL_OVERHEAD = 28
 
 Decode = Callable[[bytes, Origin, "str | None"], "Inbound | Undecodable"]
 
@@ -50,6 +56,34 @@ class UnknownDeadLetter(CaseHubError):
     """No rejection with that id is stored."""
 
     code = "unknown_dead_letter"
+
+
+class DeadLetterErased(CaseHubError):
+    """The dead letter's bytes were crypto-shredded with a person they named."""
+
+    code = "dead_letter_erased"
+
+
+def received_bytes(app: Any, rejection: Rejection) -> bytes:
+    """A rejection's bytes as received: opened with its own key when they were sealed."""
+    from hub.privacy.tokens import open_bytes  # noqa: PLC0415 - keeps ops import-light
+
+    raw = bytes(rejection.raw)
+    raw_key = getattr(rejection, "raw_key", "")
+    if not raw_key:  # recorded before personal data was sealed
+        return raw
+    key = app.keystore.key(raw_key)
+    if key is None:
+        if app.keystore.is_destroyed(raw_key):
+            raise DeadLetterErased(
+                f"dead letter {rejection.id} cannot be redriven: its raw data was erased "
+                "together with the personal data of someone it named (`casehub privacy erase`)"
+            )
+        raise CaseHubError(
+            f"dead letter {rejection.id} is sealed under {raw_key}, which the key store "
+            f"{app.keystore.location} does not hold: is this the key store of this event store?"
+        )
+    return open_bytes(key, raw_key, raw)
 
 
 def redrive_id(rejection_id: UUID) -> UUID:
@@ -155,7 +189,7 @@ def dead_letters(
             sender_agency=recorded.sender_agency,
             event_id=recorded.event_id,
             command_type=recorded.command_type,
-            size=len(recorded.raw),
+            size=len(recorded.raw) - (_SEAL_OVERHEAD if getattr(recorded, "raw_key", "") else 0),
         )
         if agency is not None and letter.agency != agency:
             continue
@@ -240,7 +274,7 @@ def redrive(app: Any, rejection_id: UUID, *, decode: Decode | None = None) -> Re
         f"{rejection.source}{REDRIVE_MARK}{attempt}", rejection.partition, rejection.offset
     )
     agency = agency_of_topic(base_source(rejection.source))
-    item = (decode or _default_decode())(bytes(rejection.raw), origin, agency)
+    item = (decode or _default_decode())(received_bytes(app, rejection), origin, agency)
     outcome = app.process_batch([item])[0]
     if isinstance(outcome, Accepted):
         result = RedriveResult(

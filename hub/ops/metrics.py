@@ -18,13 +18,16 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 
+from hub.codec.sealed import plaintext_counts
 from hub.logging import get_logger
 from hub.settings import Settings
 
@@ -38,12 +41,31 @@ PROCESSING_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 Check = Callable[[], bool]
 
 
+class PlaintextPersonalData(Collector):
+    """Records accepted with personal data in plaintext, per agency topic.
+
+    The codec counts them process-wide as it decodes (an agency that does not seal yet); read at
+    scrape time so operations see which agency still sends names and ID numbers in the clear.
+    """
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "casehub_plaintext_personal_data",
+            "Inbound records accepted with personal data not sealed for the hub, by topic.",
+            labels=["topic"],
+        )
+        for topic, count in sorted(plaintext_counts().items()):
+            family.add_metric([topic], count)
+        yield family
+
+
 class PipelineMetrics:
     """Every metric the hub exports, registered in one registry of its own."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
+        r.register(PlaintextPersonalData())
         self.records_consumed = Counter(
             "casehub_ingest_records",
             "Inbound records recorded by the ingest (accepted, duplicate or rejected).",

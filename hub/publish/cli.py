@@ -34,6 +34,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--bootstrap", help="bootstrap servers host:port[,...] (default: from settings)"
     )
+    parser.add_argument(
+        "--hub-public-key",
+        type=Path,
+        help="seal personal data with the hub's public key in this file "
+        "(default: setting hub_public_key_file; none: sent unsealed)",
+    )
     parser.set_defaults(func=cmd_publish)
 
 
@@ -94,6 +100,8 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:  # noqa: C
                 yield str(line_no), command
 
     bootstrap = args.bootstrap.split(",") if args.bootstrap else None
+    if getattr(args, "hub_public_key", None) is not None:
+        settings = settings.with_overrides(hub_public_key_file=str(args.hub_public_key))
     try:
         with AgencyPublisher(args.agency, bootstrap_servers=bootstrap, settings=settings) as pub:
             for result in pub.publish_many(lines()):

@@ -6,6 +6,11 @@ before it is sent; an invalid one is refused without touching Kafka. Records go 
 (``enable_idempotence=True``, ``acks="all"``), keyed by the case reference
 (``owning_agency/case_number``) or, for directory events, by the agency id. The publisher never
 creates topics (``allow_auto_create_topics=False``): the hub does.
+
+Personal data (``"pii": true`` fields) is sealed for the hub (``hub.privacy.sealing``) with the
+hub's public key (``sealer``, or the file in ``settings.hub_public_key_file``) before encoding,
+so the agency topic never carries it in plaintext; without a key it goes out unsealed, and the
+publisher says so once in its log.
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from hub.codec import (
     fingerprint_of,
     kafka_headers,
 )
+from hub.codec.sealed import publisher_key
 from hub.errors import CaseHubError, SetupError
+from hub.kafka_config import kafka_config
 from hub.logging import get_logger
+from hub.privacy.sealing import HubPublicKey
 from hub.settings import Settings
 from hub.topics import agency_topic
 
@@ -47,20 +55,9 @@ def record_key(command: Command) -> str:
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:
-    """kafka-python connection settings from the hub's settings."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "security_protocol": settings.kafka_security_protocol,
-    }
-    if settings.kafka_security_protocol.startswith("SASL"):
-        config |= {
-            "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": settings.kafka_sasl_username,
-            "sasl_plain_password": settings.kafka_sasl_password,
-        }
-    if settings.kafka_ssl_cafile:
-        config["ssl_cafile"] = settings.kafka_ssl_cafile
-    return config
+    """kafka-python connection settings from the hub's settings (``hub.kafka_config``: the
+    agency's SASL user, its password masked as ``********`` in any log or repr, the TLS CA)."""
+    return kafka_config(settings)
 
 
 @dataclass(frozen=True)
@@ -108,6 +105,7 @@ class AgencyPublisher:
         bootstrap_servers: str | list[str] | None = None,
         settings: Settings | None = None,
         catalog: Catalog | None = None,
+        sealer: HubPublicKey | None = None,
         producer: Any = None,
         max_block_ms: int = 15_000,
         **producer_options: Any,
@@ -115,6 +113,10 @@ class AgencyPublisher:
         self.agency_id = agency_id
         self.topic = agency_topic(agency_id)
         self.catalog = catalog or default_catalog()
+        #: The hub's public key personal data is sealed with; None: it goes out unsealed.
+        self.sealer = sealer if sealer is not None else publisher_key(settings or Settings())
+        if self.sealer is None:
+            log.warning("publisher_sends_unsealed_personal_data", topic=self.topic)
         if producer is None:
             config = producer_config(settings or Settings())
             if bootstrap_servers:
@@ -169,7 +171,7 @@ class AgencyPublisher:
                     error=f"header.sender_agency: {sender!r} is not the publishing agency "
                     f"{self.agency_id!r}",
                 )
-            value = encode_command(command, catalog=self.catalog)
+            value = encode_command(command, catalog=self.catalog, sealer=self.sealer)
         except (CaseHubError, TypeError) as exc:
             log.info(
                 "event_refused", topic=self.topic, ref=ref, event_type=event_type, reason=str(exc)

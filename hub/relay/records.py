@@ -2,7 +2,12 @@
 
 - a case event → ``casehub.timeline`` (key: case id) and the feed of every agency taking part:
   the case's participants after the event, plus the event's addressee, notice recipients or
-  the agency a missed deadline concerns;
+  the agency a missed deadline concerns. The timeline carries every event whole (only the
+  hub's consumers and auditors read it); each feed carries it whole or in its masked form
+  (``payload_json`` reduced to metadata with ``"masked": true``, no officer) as the access
+  policy (``hub.privacy.access``) decides for that agency: the event's effective level is the
+  higher of the case's and its own classification, and ``CONFIDENTIAL`` content reaches only
+  participants cleared for it;
 - a directory event → ``casehub.timeline`` (key: the agency it is about) and that agency's feed;
 - ``InboundEvent.Accepted`` (one per accepted inbound event id) → an ACCEPTED receipt on the
   sender's feed;
@@ -17,6 +22,7 @@ body. Values use the outbound schemas ``schemas/casehub.hub.*`` in single-object
 from __future__ import annotations
 
 import base64
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +31,12 @@ from typing import Any
 from uuid import UUID
 
 from hub.cases.hashing import canonical_json
+from hub.privacy.access import (
+    AccessPolicy,
+    effective_level,
+    event_recipients,
+    masked_payload,
+)
 from hub.topics import DEADLETTER, TIMELINE, feed_topic
 
 HEADER_NOTIFICATION_ID = "casehub-notification-id"
@@ -89,6 +101,23 @@ def _payload(event: Any) -> str:
     return canonical_json(state).decode("utf-8")
 
 
+def _masked_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The feed record of an agency that may not read the event: metadata only. The hashes
+    stay (they prove which event this is, not what it says); the officer is left out."""
+    payload = masked_payload(json.loads(record["payload_json"]))
+    return {
+        **record,
+        "actor_officer": None,
+        "payload_json": canonical_json(payload).decode("utf-8"),
+    }
+
+
+def _policy_from_settings() -> AccessPolicy:
+    from hub.settings import load_settings  # noqa: PLC0415 - only when no policy is given
+
+    return AccessPolicy.from_settings(load_settings())
+
+
 class CaseStates:
     """The state of recently relayed cases, advanced event by event (an LRU of aggregates)."""
 
@@ -122,6 +151,7 @@ class RecordMapper:
         sender_of: Callable[[UUID, int], str],
         is_agency: Callable[[str], bool],
         encode: Encoder | None = None,
+        policy: AccessPolicy | None = None,
     ) -> None:
         from hub.cases.domainmodel import Case  # noqa: PLC0415
         from hub.cases.indexes import InboundEvent, Rejection  # noqa: PLC0415
@@ -135,6 +165,8 @@ class RecordMapper:
         self.sender_of = sender_of
         self.is_agency = is_agency
         self.encode = encode or default_encoder()
+        #: Who may read what on the feeds; by default the clearances the settings configure.
+        self.policy = policy if policy is not None else _policy_from_settings()
         #: Who acted in recently mapped events: the receipt that follows them needs the sender.
         self._senders: OrderedDict[tuple[UUID, int], str] = OrderedDict()
 
@@ -196,27 +228,28 @@ class RecordMapper:
 
     def _case(self, nid: int, event: Any) -> list[OutRecord]:
         case = self.case_states.after(event)
-        recipients = list(dict.fromkeys(getattr(case, "participants", []) or []))
-        extra: list[str] = []
-        for name in ("notice_recipients", "participants"):
-            value = getattr(event, name, None)
-            if isinstance(value, list | tuple):
-                extra.extend(str(v) for v in value)
-        for name in ("addressee", "agency", "agency_id", "actor_agency"):
-            value = getattr(event, name, None)
-            if isinstance(value, str) and value:
-                extra.append(value)
-        for agency in extra:
-            if agency not in recipients:
-                recipients.append(agency)
-        recipients = [a for a in recipients if self.is_agency(a)]
+        participants = [str(a) for a in dict.fromkeys(getattr(case, "participants", []) or [])]
+        recipients = [a for a in event_recipients(participants, vars(event)) if self.is_agency(a)]
         case_id = event.originator_id
-        value = self.encode(
-            TIMELINE_EVENT,
-            self._timeline(nid, event, case_id=case_id, agency_id=None, participants=recipients),
+        key = str(case_id)
+        record = self._timeline(
+            nid, event, case_id=case_id, agency_id=None, participants=recipients
         )
-        topics = [TIMELINE, *(feed_topic(a) for a in recipients)]
-        return self._out(topics, str(case_id), TIMELINE_EVENT, value, nid)
+        value = self.encode(TIMELINE_EVENT, record)
+        level = effective_level(
+            getattr(case, "classification", None), getattr(event, "classification", None)
+        )
+        whole = [a for a in recipients if self.policy.may_read_content(a, level, participants)]
+        masked = [a for a in recipients if a not in whole]
+        out = self._out(
+            [TIMELINE, *(feed_topic(a) for a in whole)], key, TIMELINE_EVENT, value, nid
+        )
+        if masked:
+            masked_value = self.encode(TIMELINE_EVENT, _masked_record(record))
+            out += self._out(
+                [feed_topic(a) for a in masked], key, TIMELINE_EVENT, masked_value, nid
+            )
+        return out
 
     def _directory(self, nid: int, event: Any) -> list[OutRecord]:
         agency = getattr(event, "agency_id", None) or getattr(event, "actor_agency", "") or ""

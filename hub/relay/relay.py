@@ -31,8 +31,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaTimeoutError
+from kafka.partitioner.default import DefaultPartitioner, murmur2
 
 from hub.logging import get_logger
+from hub.privacy.access import AccessPolicy
 from hub.relay.faults import fault_point
 from hub.relay.position import POSITION_KEY, read_position
 from hub.relay.records import (
@@ -62,7 +64,13 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class RelayOptions:
+    #: Notifications per Kafka transaction.
     batch_size: int = 500
+    #: The producer holds records until the commit flushes them (a commit always flushes), so
+    #: one transaction makes about one produce request per broker instead of one per 20 ms.
+    #: A full batch (``producer_batch_bytes``) is still sent at once.
+    linger_ms: int = 5000
+    producer_batch_bytes: int = 1024 * 1024
     idle_sleep_s: float = 0.2
     #: The broker aborts a transaction open longer than this (a dead relay's, at the latest).
     transaction_timeout_ms: int = 15000
@@ -80,6 +88,42 @@ class RelayStats:
     transactions: int = 0
     notifications: int = 0
     records: int = 0
+
+
+class KeyHashCache(DefaultPartitioner):  # type: ignore[misc]
+    """kafka-python's default partitioner (Java's murmur2), remembering each key's hash.
+
+    murmur2 is pure Python in kafka-python and a case's key recurs on the timeline and on every
+    participant's feed; the partition is still taken modulo the topic's current partitions.
+    """
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._capacity = capacity
+        self._hashes: dict[bytes, int] = {}
+
+    def partition(  # noqa: PLR0917 - the signature kafka-python calls
+        self,
+        topic: str,
+        key: Any,
+        serialized_key: bytes | None,
+        value: Any,
+        serialized_value: Any,
+        cluster: Any,
+    ) -> int:
+        if serialized_key is None:
+            return int(
+                super().partition(topic, key, serialized_key, value, serialized_value, cluster)
+            )
+        partitions = cluster.partitions_for_topic(topic)
+        if partitions is None:
+            raise ValueError(f"Topic {topic} not found in ClusterMetadata")
+        found = self._hashes.get(serialized_key)
+        if found is None:
+            if len(self._hashes) >= self._capacity:
+                self._hashes.clear()
+            found = self._hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
+        ordered = sorted(partitions)
+        return int(ordered[found % len(ordered)])
 
 
 class Fenced(Exception):
@@ -117,6 +161,7 @@ class Relay:
             self._sender_of,
             self._is_agency,
             self.encode,
+            policy=AccessPolicy.from_settings(settings),
         )
 
     # --- what the mapper asks of the store ------------------------------------------------------
@@ -156,8 +201,9 @@ class Relay:
             delivery_timeout_ms=o.delivery_timeout_ms,
             max_block_ms=o.max_block_ms,
             acks="all",
-            linger_ms=20,
-            batch_size=1024 * 1024,
+            linger_ms=o.linger_ms,
+            batch_size=o.producer_batch_bytes,
+            partitioner=KeyHashCache(),
             allow_auto_create_topics=False,
         )
         try:
@@ -177,12 +223,20 @@ class Relay:
             else:
                 producer.abort_transaction()
             return
+        flushes = getattr(getattr(producer, "_accumulator", None), "_flushes_in_progress", None)
+        flushing_before = flushes.get() if flushes is not None else 0
         result = manager.begin_commit() if commit else manager.begin_abort()
         sender.wakeup()
         timeout_ms = self.options.end_transaction_timeout_ms
         if not result.wait(timeout_ms=timeout_ms):  # raises the transaction's error, if any
             what = "commit" if commit else "abort"
             raise TransactionStuck(f"transaction {what} did not finish within {timeout_ms} ms")
+        # kafka-python's sender starts a flush to end a transaction and never ends it, so from
+        # the first commit on every record would be sent at once, one tiny produce request and
+        # one sender wake-up after another (linger_ms ignored; about 3x slower). Only this
+        # thread uses the producer, so any flush still counted is that one: end it.
+        while flushes is not None and flushes.get() > flushing_before:
+            flushes.decrement()
 
     def run(self, keep_running: Callable[[], bool]) -> None:
         """Relay until ``keep_running()`` is false or another relay fences this one."""

@@ -8,6 +8,7 @@ import pytest
 from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, refused
 
 from hub.cases import commands as c
+from hub.privacy import Revealer, is_token
 
 PARTIES = (c.Party("Applicant Example", "applicant"), c.Party(MARKET, "respondent-organ"))
 
@@ -36,7 +37,8 @@ def test_mediated_to_resolution(opened: World):
     dispute = opened.hub.get_case(opened.case_id).disputes[0]
     assert dispute.status == "RESOLVED"
     assert len(dispute.sessions) == 1
-    assert dispute.parties == PARTIES
+    assert all(is_token(p.name) for p in dispute.parties)  # stored sealed (hub/privacy)
+    assert Revealer(opened.hub.keystore).reveal_payload(dispute.parties) == PARTIES
     assert dispute.closing_text.startswith("fine reduced")
 
 

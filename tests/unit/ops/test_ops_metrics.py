@@ -11,6 +11,7 @@ from uuid import uuid4
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.cases.views import Accepted, Duplicate, Rejected
+from hub.codec.sealed import count_plaintext
 from hub.ops.metrics import MetricsServer, PipelineMetrics, start_metrics_server
 from hub.ops.status import (
     AgencyStatus,
@@ -61,6 +62,18 @@ class TestPipelineMetrics:
         assert samples[("casehub_ingest_batch_size_sum", ())] == 4
         assert samples[("casehub_relay_records_total", (("kind", "feed"),))] == 1
         assert samples[("casehub_relay_records_total", (("kind", "deadletter"),))] == 1
+
+    def test_plaintext_personal_data_is_exported_per_topic(self) -> None:
+        """Records an agency sent without sealing its personal data show up on /metrics."""
+        topic = f"casehub.agency.unsealed-{uuid4().hex[:6]}.events"
+        metrics = PipelineMetrics()
+        assert ("casehub_plaintext_personal_data_total", (("topic", topic),)) not in _samples(
+            metrics.render()
+        )
+        count_plaintext(topic)
+        count_plaintext(topic)
+        samples = _samples(metrics.render())
+        assert samples[("casehub_plaintext_personal_data_total", (("topic", topic),))] == 2
 
     def test_two_instances_never_share_counters(self) -> None:
         """Each process part builds its own registry."""

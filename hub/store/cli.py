@@ -1,0 +1,207 @@
+"""``casehub store status | keygen | backup | restore | rotate-key``: the operator's store tools.
+
+Stop ``casehub serve`` and the consumers before ``restore`` and ``rotate-key``; ``backup`` may
+run while they work. docs/operations.md ("Backup, restore, store keys") walks through each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hub.errors import SetupError
+from hub.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "store", help="the event store: status, keys, backup, restore, key rotation"
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+
+    status = verbs.add_parser("status", help="backend, encryption at rest, what the store holds")
+    status.set_defaults(func=_status)
+
+    keygen = verbs.add_parser("keygen", help="make a new AES-256 store key (base64)")
+    keygen.add_argument("--out", type=Path, help="write it to this new file (mode 0600)")
+    keygen.set_defaults(func=_keygen)
+
+    backup = verbs.add_parser("backup", help="copy the store to PATH (serve may keep running)")
+    backup.add_argument("path", metavar="PATH", type=Path)
+    backup.set_defaults(func=_backup)
+
+    restore = verbs.add_parser("restore", help="replace the store with the backup at PATH")
+    restore.add_argument("path", metavar="PATH", type=Path)
+    restore.add_argument(
+        "--force", action="store_true", help="replace a store that already holds events"
+    )
+    restore.set_defaults(func=_restore)
+
+    rotate = verbs.add_parser(
+        "rotate-key", help="re-seal every stored event under a new key (serve stopped)"
+    )
+    new = rotate.add_mutually_exclusive_group(required=True)
+    new.add_argument("--new-key-file", type=Path, help="the new key (from `store keygen --out`)")
+    new.add_argument(
+        "--decrypt", action="store_true", help="store the events unencrypted from now on"
+    )
+    rotate.add_argument(
+        "--keep",
+        type=Path,
+        help="where to keep the store as it was, under the old key "
+        "(default: <data_dir>/backups/pre-rotation-<time>)",
+    )
+    rotate.set_defaults(func=_rotate)
+
+
+def _suffix(settings: Settings) -> str:
+    return ".sqlite" if settings.store == "sqlite" else ".dump"
+
+
+def _check_backend(settings: Settings) -> None:
+    if settings.store not in ("sqlite", "postgres"):
+        raise SetupError(f"unknown store {settings.store!r}: expected sqlite or postgres")
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    from hub.store.keys import StoreKeyError, check_sample, store_key, where  # noqa: PLC0415
+
+    _check_backend(settings)
+    key = store_key(settings)
+    print(f"store: {settings.store} {where(settings)}")
+    if key is None:
+        print(
+            "encryption at rest: off (stored events are plaintext; "
+            "set store_cipher_key_file to turn it on)"
+        )
+    else:
+        print(f"encryption at rest: on (AES-GCM, key id {key.key_id}, from {key.source})")
+    counts, first = _live(settings)
+    print(f"holds: {counts.line()}")
+    try:
+        check_sample(first, key, where(settings))
+    except StoreKeyError as exc:
+        print(f"PROBLEM: {exc}")
+        return 1
+    return 0
+
+
+def _live(settings: Settings) -> tuple[Any, bytes | None]:
+    from hub.store import postgres_store, sqlite_store  # noqa: PLC0415
+    from hub.store.keys import first_sqlite_state  # noqa: PLC0415
+
+    if settings.store == "sqlite":
+        path = settings.sqlite_file
+        if not path.exists():
+            return sqlite_store.Counts(0, 0, 0, 0), None
+        import sqlite3  # noqa: PLC0415
+        from contextlib import closing  # noqa: PLC0415
+
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            found = sqlite_store.counts(conn)
+        return found, first_sqlite_state(path)
+    from hub.cases.store import _backend_env  # noqa: PLC0415
+    from hub.store.keys import first_postgres_state  # noqa: PLC0415
+
+    with postgres_store._connect(settings) as conn:  # noqa: SLF001 - same package
+        found = postgres_store.live_counts(conn)
+    return found, first_postgres_state(_backend_env(settings))
+
+
+def _keygen(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    from eventsourcing.cryptography import AESCipher  # noqa: PLC0415
+
+    key = AESCipher.create_key(32)
+    out: Path | None = args.out
+    if out is None:
+        print(key)
+        return 0
+    if out.exists():
+        raise SetupError(f"{out} exists; a key file is never overwritten (name a new one)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    from hub.store.keys import parse_key  # noqa: PLC0415
+
+    print(f"wrote a new store key to {out} (key id {parse_key(key, str(out)).key_id})")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.store.keys import store_key  # noqa: PLC0415
+
+    _check_backend(settings)
+    key = store_key(settings)
+    if settings.store == "sqlite":
+        from hub.store import sqlite_store  # noqa: PLC0415
+
+        counts = sqlite_store.backup(settings.sqlite_file, args.path, key)
+    else:
+        from hub.store import postgres_store  # noqa: PLC0415
+
+        counts = postgres_store.backup(settings, args.path, key)
+    sealed = f"sealed with key id {key.key_id}" if key else "not encrypted"
+    print(f"backed up to {args.path}: {counts.line()}; verified; {sealed}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.store.keys import store_key, where  # noqa: PLC0415
+
+    _check_backend(settings)
+    key = store_key(settings)
+    if settings.store == "sqlite":
+        from hub.store import sqlite_store  # noqa: PLC0415
+
+        counts = sqlite_store.restore(args.path, settings.sqlite_file, key, force=args.force)
+    else:
+        from hub.store import postgres_store  # noqa: PLC0415
+
+        counts = postgres_store.restore(settings, args.path, key, force=args.force)
+    print(f"restored {args.path} {where(settings)}: {counts.line()}; verified")
+    print(
+        "next: start `casehub serve`; rebuild the consumers' views by replay "
+        "(docs/operations.md) if they are ahead of the restored store"
+    )
+    return 0
+
+
+def _rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.store.keys import read_key_file, store_key  # noqa: PLC0415
+
+    _check_backend(settings)
+    old = store_key(settings)
+    new = None if args.decrypt else read_key_file(args.new_key_file, "--new-key-file")
+    if old is not None and new is not None and old.raw == new.raw:
+        raise SetupError("--new-key-file holds the key the store already uses")
+    if old is None and new is None:
+        raise SetupError("the store is not encrypted: there is nothing to decrypt")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    keep = args.keep or settings.data_dir / "backups" / f"pre-rotation-{stamp}{_suffix(settings)}"
+    if settings.store == "sqlite":
+        from hub.store import sqlite_store  # noqa: PLC0415
+
+        counts = sqlite_store.rotate(settings.sqlite_file, old, new, keep=keep)
+    else:
+        from hub.store import postgres_store  # noqa: PLC0415
+
+        counts = postgres_store.rotate(settings, old, new, keep=keep)
+    sealed = f"key id {new.key_id}" if new else "no key (plaintext)"
+    print(f"rotated: {counts.line()}, now under {sealed}")
+    if new is not None:
+        print(
+            f"next: set store_cipher_key_file (CASEHUB_STORE_CIPHER_KEY_FILE) to "
+            f"{args.new_key_file} before starting `casehub serve` and the consumers"
+        )
+    else:
+        print("next: unset store_cipher_key / store_cipher_key_file before starting the hub")
+    print(
+        f"then: back up the store under the new key, and destroy {keep} and the old key "
+        "once you no longer need them"
+    )
+    return 0
