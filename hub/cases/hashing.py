@@ -16,6 +16,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 HASH_ALG = "sha256"
 GENESIS_HASH = "0" * 64
 
@@ -41,14 +43,25 @@ def to_canonical(value: Any) -> Any:
     raise TypeError(msg)
 
 
+#: Field names per dataclass (``dataclasses.fields`` is slow enough to matter per event).
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _fields(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _default(value: Any) -> Any:
-    """What the C encoder cannot write itself (same results as ``to_canonical``)."""
+    """What the C encoders cannot write themselves (same results as ``to_canonical``)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {name: getattr(value, name) for name in _fields(type(value))}
     msg = f"no canonical encoding for {type(value).__name__}"
     raise TypeError(msg)
 
@@ -56,11 +69,23 @@ def _default(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
 )
+#: orjson writes the same bytes as ``_ENCODER`` for everything an event holds (sorted keys,
+#: compact, UTF-8, UUIDs as hyphenated lowercase text) about 3x faster (hashing was a fifth of
+#: ingest time). Dates and dataclasses still go through ``_default``: orjson would write
+#: dataclass fields unsorted and drop seconds from UTC offsets. What orjson refuses (integers
+#: beyond 64 bits, non-string keys) falls back to the standard encoder. The two differ only for
+#: floats below 1e-4 (``0.00001`` against ``1e-05``); no event field is a float.
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
 
 
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no whitespace, UTF-8; dates ISO-8601, UUIDs as strings, tuples as arrays."""
-    return _ENCODER.encode(value).encode("utf-8")
+    try:
+        return orjson.dumps(value, default=_default, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError included: let the standard encoder decide
+        return _ENCODER.encode(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -70,28 +70,39 @@ def test_broker_stopped_and_restarted_mid_stream_loses_nothing(private_kafka, tm
             offsets_after = t.publish_fast(settings, after)
             for p, o in offsets_after.items():
                 offsets[p] = max(offsets.get(p, -1), o)
-            t.wait_until(
-                lambda: _alive(proc, log) and _positions_reach(app, offsets), 180, what="ingest"
+            _drain_then_check(
+                proc,
+                log,
+                settings,
+                app,
+                offsets=offsets,
+                commands=before + after,
+                directory_file=directory_file,
             )
-            t.wait_until(
-                lambda: _alive(proc, log) and t.relay_caught_up(settings, app), 180, what="relay"
-            )
-            proc.terminate()
-            assert proc.wait(timeout=60) == 0
-            commands = t.directory_commands() + before + after
-            expected = t.expected_outcomes(commands, lambda: datetime.now(TIMEZONE), directory_file)
-            assert t.streams_of(app, expected.streams) == expected.streams
-            published = t.decode_values(t.read_topic(settings, TIMELINE, timeout=120))
-            ids = [v["notification_id"] for v in published]
-            assert len(ids) == len(set(ids)) == sum(len(s) for s in expected.streams.values())
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
 
 
+def _drain_then_check(proc, log, settings, app, *, offsets, commands, directory_file) -> None:
+    """Once serve has ingested up to ``offsets`` and relayed it all, stop it and check that the
+    store holds exactly the expected streams and the timeline each notification exactly once."""
+    t.wait_until(lambda: _alive(proc, log) and _positions_reach(app, offsets), 180, what="ingest")
+    t.wait_until(lambda: _alive(proc, log) and t.relay_caught_up(settings, app), 180, what="relay")
+    proc.terminate()
+    assert proc.wait(timeout=60) == 0
+    commands = t.directory_commands() + commands
+    expected = t.expected_outcomes(commands, lambda: datetime.now(TIMEZONE), directory_file)
+    assert t.streams_of(app, expected.streams) == expected.streams
+    published = t.decode_values(t.read_topic(settings, TIMELINE, timeout=120))
+    ids = [v["notification_id"] for v in published]
+    assert len(ids) == len(set(ids)) == sum(len(s) for s in expected.streams.values())
+
+
 PG_SH = PROJECT_ROOT / "deploy" / "postgres" / "pg.sh"
-PRIVATE_PG_PORT = 55442
+#: Beside the shared server's port, so runs with their own CASEHUB_POSTGRES_PORT never collide.
+PRIVATE_PG_PORT = int(os.environ.get("CASEHUB_POSTGRES_PORT", "55432")) + 10
 
 
 def _pg(verb: str, data_dir: Path) -> None:
@@ -146,20 +157,15 @@ def test_postgres_stopped_then_started_mid_stream_stops_reports_and_resumes(
         assert proc.poll() is None, "serve waits for the database instead of exiting"
         _pg("up", private_postgres)
         with open_hub(settings) as app:
-            t.wait_until(
-                lambda: _alive(proc, log) and _positions_reach(app, offsets), 180, what="ingest"
+            _drain_then_check(
+                proc,
+                log,
+                settings,
+                app,
+                offsets=offsets,
+                commands=before + after,
+                directory_file=directory_file,
             )
-            t.wait_until(
-                lambda: _alive(proc, log) and t.relay_caught_up(settings, app), 180, what="relay"
-            )
-            proc.terminate()
-            assert proc.wait(timeout=60) == 0
-            commands = t.directory_commands() + before + after
-            expected = t.expected_outcomes(commands, lambda: datetime.now(TIMEZONE), directory_file)
-            assert t.streams_of(app, expected.streams) == expected.streams
-            published = t.decode_values(t.read_topic(settings, TIMELINE, timeout=120))
-            ids = [v["notification_id"] for v in published]
-            assert len(ids) == len(set(ids)) == sum(len(s) for s in expected.streams.values())
     finally:
         if proc.poll() is None:
             proc.kill()
