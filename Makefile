@@ -59,8 +59,8 @@ test: venv jars pg-up lint ## lint, then every test tier (the broker is started 
 demo: venv jars ## tell the demo story end to end through Kafka (starts the broker, leaves it running)
 	$(BIN)/casehub demo
 
-bench: venv ## run the benchmarks, when bench/ has them
-	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench; else echo "no benchmarks yet (bench/__main__.py)"; fi
+bench: venv jars pg-up ## figures vs baselines (starts/stops its broker like the tests; BENCH_ARGS=--quick)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean: broker-down pg-down ## stop services and delete local state (.casehub) and fetched jars
 	rm -rf .casehub deploy/kafka/lib

@@ -1,0 +1,938 @@
+"""The figures of issue #9, each next to a baseline measured in the same run.
+
+``Bench`` holds the run's settings, scale and working folder, and builds what later figures
+need (the published load, the ingested store, the relayed timeline) once, whichever figures
+are asked for.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from bench.harness import (
+    Figure,
+    Throughput,
+    consume_all,
+    in_thread,
+    median,
+    percentile,
+    publish,
+    rss_mb,
+    topic_end_offsets,
+    watch,
+)
+from bench.load import OWNERS, admit_directory, case_commands, load
+from hub.settings import Settings
+
+#: The full-scale sizes of the issue; ``--quick`` and ``--scale`` shrink them.
+INGEST_CASES, INGEST_EVENTS_PER_CASE = 10_000, 10
+HISTORY_SIZES = (1_000, 10_000)
+LATENCY_RATE, LATENCY_SECONDS = 500, 20.0
+MEMORY_CASES = 100_000
+#: Case and directory events the relay figure publishes (the first ones of the ingested store):
+#: each event is about six records (timeline and feeds), so all 100,000 would take minutes.
+RELAY_EVENTS = 10_000
+#: Records the profiled runs handle (enough for a stable profile, short enough to be cheap).
+PROFILE_RECORDS = 10_000
+
+
+@dataclass
+class Scale:
+    factor: float = 1.0
+
+    def n(self, full: int, minimum: int = 1) -> int:
+        return max(minimum, round(full * self.factor))
+
+
+@dataclass
+class Bench:
+    settings: Settings
+    workdir: Path
+    scale: Scale = field(default_factory=Scale)
+    repeats: int = 3
+    profile: bool = False
+    say: Callable[[str], None] = print
+    figures: list[Figure] = field(default_factory=list)
+    #: Extra facts for the report (profiles, record sizes, counts), by topic.
+    notes: dict[str, str] = field(default_factory=dict)
+    _ingest: dict[str, Any] | None = None
+    _ingested_store: Path | None = None
+    _relayed: bool = False
+
+    # --- shared set-up -----------------------------------------------------------------------
+    def sqlite_settings(self, name: str) -> Settings:
+        return self.settings.with_overrides(store="sqlite", sqlite_path=str(self.workdir / name))
+
+    @property
+    def directory_file(self) -> Path:
+        from hub.serve import testing as t  # noqa: PLC0415
+
+        path = self.workdir / "directory.toml"
+        if not path.exists():
+            t.write_directory_file(path)
+        return path
+
+    def fresh_kafka(self) -> None:
+        """Delete the hub's topics and groups, then create the topics of every agency."""
+        from hub.demo.story import AGENCIES  # noqa: PLC0415
+        from hub.serve import testing as t  # noqa: PLC0415
+        from hub.topics import ensure_topics  # noqa: PLC0415
+
+        t.reset_kafka(self.settings)
+        ensure_topics(self.settings, [a for a, _, _, _ in AGENCIES])
+        self._relayed = False
+
+    @contextmanager
+    def hub_on(self, settings: Settings, env: dict[str, str] | None = None) -> Iterator[Any]:
+        """The pipeline's application over a new store holding the operator's directory."""
+        from hub.serve.wiring import open_hub  # noqa: PLC0415
+
+        with open_hub(settings, env=env) as app:
+            if app.recorder.max_notification_id() in (None, 0):
+                app.apply_directory_file(self.directory_file)
+                admit_directory(app)
+            yield app
+
+    def ingest_load(self) -> dict[str, Any]:
+        """The ingest load, published once to the enforcement agencies' topics."""
+        if self._ingest is None:
+            self.fresh_kafka()
+            cases = self.scale.n(INGEST_CASES, 10)
+            commands = load(cases, INGEST_EVENTS_PER_CASE, tag="ingest")
+            self.say(f"publishing {len(commands):,} events over {cases:,} cases …")
+            started = time.perf_counter()
+            last = publish(self.settings, commands)
+            seconds = time.perf_counter() - started
+            self.notes["publish"] = (
+                f"{len(commands):,} events published by 3 AgencyPublishers in {seconds:.1f} s "
+                f"({len(commands) / seconds:,.0f} ev/s, acks=all, idempotent)"
+            )
+            self._ingest = {
+                "commands": commands,
+                "cases": cases,
+                "total": len(commands),
+                "last": last,
+                "topics": sorted({topic for topic, _ in last}),
+            }
+        return self._ingest
+
+    def _serve_ingest(self, settings: Settings, env: dict[str, str] | None) -> Throughput:
+        """``casehub serve``'s ingest thread (relay and scheduler off) over a new store."""
+        from hub.serve.runner import ServeOptions, Server  # noqa: PLC0415
+
+        load_ = self.ingest_load()
+        with self.hub_on(settings, env) as app:
+            options = ServeOptions(run_relay=False, run_scheduler=False, metrics_port=0)
+            server = Server(app, settings, options)
+            thread, errors = in_thread(server.serve, "bench-serve")
+            try:
+                result = watch(
+                    lambda: server.ingest.stats.records if server.ingest else 0,
+                    load_["total"],
+                    timeout=1800,
+                    failed=lambda: ", ".join(server.failed) or (repr(errors) if errors else None),
+                )
+            finally:
+                server.stop.set()
+                thread.join(timeout=120)
+            self._check_ingested(app)
+        return result
+
+    def _check_ingested(self, app: Any) -> None:
+        """Every partition's stored position is its last offset; the last case is complete."""
+        from hub.cases.ids import case_id_for  # noqa: PLC0415
+
+        load_ = self.ingest_load()
+        for (topic, partition), offset in load_["last"].items():
+            stored = app.max_tracking_id(f"ingest:{topic}:{partition}")
+            if stored != offset:
+                raise RuntimeError(f"ingest stopped at {stored} of {topic}:{partition} ({offset})")
+        _, last_command = load_["commands"][-1]
+        ref = last_command.case
+        events = app.case_events(case_id_for(ref.owning_agency, ref.case_number))
+        if len(events) != INGEST_EVENTS_PER_CASE:
+            raise RuntimeError(f"case {ref} holds {len(events)} events, not all were accepted")
+
+    def ingested_store(self) -> Path:
+        """An SQLite store holding the whole ingest load (ingested unmeasured if need be)."""
+        if self._ingested_store is None:
+            settings = self.sqlite_settings("ingest.sqlite")
+            settings.sqlite_file.unlink(missing_ok=True)
+            self.say("ingesting the load into SQLite (set-up, not measured) …")
+            self._serve_ingest(settings, None)
+            self._ingested_store = settings.sqlite_file
+        return self._ingested_store
+
+    # --- ingest ---------------------------------------------------------------------------------
+    def fig_ingest(self) -> None:
+        from hub.cases.commands import Origin  # noqa: PLC0415
+        from hub.codec import decode_inbound  # noqa: PLC0415
+        from hub.topics import agency_of_topic  # noqa: PLC0415
+
+        load_ = self.ingest_load()
+        total = load_["total"]
+
+        def decode(record: Any) -> None:
+            origin = Origin(record.topic, record.partition, record.offset)
+            decode_inbound(record.value, origin, agency_of_topic(record.topic))
+
+        # once: at full scale a pass takes more than a minute (the figures are long runs too)
+        baselines = [consume_all(self.settings, load_["topics"], total, decode).rate]
+        baseline = median(baselines)
+        self.say(f"  baseline consume+decode: {baseline:,.0f} rec/s")
+
+        settings = self.sqlite_settings("ingest.sqlite")
+        settings.sqlite_file.unlink(missing_ok=True)
+        sqlite = self._serve_ingest(settings, None)
+        self._ingested_store = settings.sqlite_file
+        self.say(f"  SQLite: {sqlite.rate:,.0f} ev/s ({sqlite.wall_seconds:.1f} s wall)")
+        self._add_ingest("ingest SQLite", sqlite, 5000, baseline, baselines)
+
+        with self.postgres_schema() as (pg_settings, env):
+            pg = self._serve_ingest(pg_settings, env)
+        self.say(f"  PostgreSQL: {pg.rate:,.0f} ev/s ({pg.wall_seconds:.1f} s wall)")
+        self._add_ingest("ingest PostgreSQL", pg, 3000, baseline, baselines)
+        self.notes["ingest"] = (
+            f"{total:,} events over {load_['cases']:,} cases on {len(load_['topics'])} agency "
+            f"topics; SQLite wall time {sqlite.wall_seconds:.1f} s, PostgreSQL "
+            f"{pg.wall_seconds:.1f} s (including the consumer group join)"
+        )
+        if self.profile:
+            self.notes["profile ingest"] = self._profile_ingest()
+
+    def _add_ingest(
+        self, name: str, tp: Throughput, aim: int, baseline: float, baselines: list[float]
+    ) -> None:
+        ratio = tp.rate / baseline
+        self.figures.append(
+            Figure(
+                name,
+                "ev/s",
+                tp.rate,
+                baseline,
+                "plain consume+decode",
+                f">= {aim:,} ev/s and >= 0.25 x baseline",
+                tp.rate >= aim and ratio >= 0.25,
+                [tp.rate],
+                baselines,
+            )
+        )
+
+    @contextmanager
+    def postgres_schema(self) -> Iterator[tuple[Settings, dict[str, str]]]:
+        """A schema of our own in the project's PostgreSQL, dropped afterwards."""
+        import psycopg  # noqa: PLC0415
+
+        from hub.serve.wiring import hub_env  # noqa: PLC0415
+
+        settings = self.settings.with_overrides(store="postgres")
+        schema = f"bench_{os.getpid()}"
+        conn = psycopg.connect(
+            host=settings.postgres_host,
+            port=settings.postgres_port,
+            dbname=settings.postgres_dbname,
+            user=settings.postgres_user,
+            password=settings.postgres_password,
+            autocommit=True,
+        )
+        try:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+            yield settings, hub_env(settings) | {"POSTGRES_SCHEMA": schema}
+        finally:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.close()
+
+    def _profile_ingest(self) -> str:
+        """cProfile of the ingest thread over a fresh SQLite store (part of the load)."""
+        from hub.ingest.loop import Ingest  # noqa: PLC0415
+        from hub.ingest.store import IngestStore  # noqa: PLC0415
+
+        settings = self.sqlite_settings("profile.sqlite")
+        settings.sqlite_file.unlink(missing_ok=True)
+        records = min(self.ingest_load()["total"], self.scale.n(PROFILE_RECORDS, 500))
+        profiler = cProfile.Profile()
+        stop = threading.Event()
+        with self.hub_on(settings) as app:
+            ingest = Ingest(IngestStore(app), settings, stop)
+            thread, _ = in_thread(lambda: profiler.runcall(ingest.run), "bench-ingest")
+            try:
+                watch(lambda: ingest.stats.records, records, timeout=600)
+            finally:
+                stop.set()
+                thread.join(timeout=120)
+        return _top(profiler, f"ingest thread, {ingest.stats.records:,} records into SQLite")
+
+    # --- relay ---------------------------------------------------------------------------------
+    def fig_relay(self) -> None:
+        from hub.topics import TIMELINE  # noqa: PLC0415
+
+        store = self.ingested_store()
+        if self._relayed:  # the timeline already holds the store: start it again
+            self.fresh_relay_position()
+        result = self._run_relay(store, events=self.scale.n(RELAY_EVENTS, 500))
+        self._relayed = True
+        rate = result["events"] / result["seconds"]
+        records_rate = result["records"] / result["seconds"]
+        size = self._mean_record_size(TIMELINE)
+        baselines = [self._plain_producer(result["records"], size) for _ in range(self.repeats)]
+        baseline_records = median(baselines)
+        per_event = result["events"] / result["records"]
+        self.figures.append(
+            Figure(
+                "relay",
+                "ev/s",
+                rate,
+                baseline_records * per_event,
+                "plain producer, same records",
+                ">= 10,000 ev/s",
+                rate >= 10_000,
+                [rate],
+                [b * per_event for b in baselines],
+                note=f"{records_rate:,.0f} records/s",
+            )
+        )
+        self.notes["relay"] = (
+            f"{result['events']:,} timeline events and "
+            f"{result['records'] - result['events']:,} feed records in {result['seconds']:.1f} s: "
+            f"{records_rate:,.0f} records/s; the plain producer (acks=all, idempotent, "
+            f"linger 5 ms) sent {result['records']:,} records of {size:.0f} bytes at "
+            f"{baseline_records:,.0f} records/s; the baseline column is that rate times the "
+            f"events per record ({per_event:.2f})"
+        )
+        if self.profile:
+            self.fresh_relay_position()
+            profiled = self._run_relay(
+                store, events=self.scale.n(PROFILE_RECORDS // 2, 250), profile=True
+            )
+            self.notes["profile relay"] = profiled["profile"]
+
+    def fresh_relay_position(self) -> None:
+        """Forget the relay's position (delete its topic): the next relay starts at 1."""
+        from kafka import KafkaAdminClient  # noqa: PLC0415
+
+        from hub.serve import testing as t  # noqa: PLC0415
+        from hub.topics import RELAY_POSITION, ensure_topics, kafka_config  # noqa: PLC0415
+
+        admin: Any = KafkaAdminClient(**kafka_config(self.settings), client_id="casehub-bench")
+        try:
+            admin.delete_topics([RELAY_POSITION], raise_errors=False)
+            t.wait_until(
+                lambda: RELAY_POSITION not in admin.list_topics(), 60, what="topic deletion"
+            )
+        finally:
+            admin.close()
+        ensure_topics(self.settings, [])
+
+    def _run_relay(
+        self, store: Path, *, events: int | None = None, profile: bool = False
+    ) -> dict[str, Any]:
+        """Relay the store from its start up to its ``events``-th case or directory event."""
+        from hub.relay.relay import Relay  # noqa: PLC0415
+        from hub.serve import testing as t  # noqa: PLC0415
+        from hub.serve.wiring import open_hub  # noqa: PLC0415
+
+        settings = self.settings.with_overrides(store="sqlite", sqlite_path=str(store))
+        with open_hub(settings) as app:
+            head = t.last_publishing_notification(app) or 0
+            if events is not None:
+                head = _nth_publishing_notification(app, events) or head
+            relay = Relay(app, settings)
+            running = threading.Event()
+            running.set()
+            profiler = cProfile.Profile()
+
+            def run() -> None:
+                if profile:
+                    profiler.runcall(relay.run, running.is_set)
+                else:
+                    relay.run(running.is_set)
+
+            thread, errors = in_thread(run, "bench-relay")
+            try:
+                t.wait_until(
+                    lambda: relay.position is not None or errors or not thread.is_alive(), 120
+                )
+                if errors:
+                    raise errors[0]
+                started = time.perf_counter()
+                t.wait_until(
+                    lambda: (relay.position or 0) >= head or errors or not thread.is_alive(),
+                    1800,
+                    interval=0.01,
+                )
+                seconds = time.perf_counter() - started
+                if errors:
+                    raise errors[0]
+            finally:
+                running.clear()
+                thread.join(timeout=60)
+            events = sum(
+                1
+                for n in app.recorder.select_notifications(start=1, limit=10**9, stop=head)
+                if n.topic.startswith(t.PUBLISHING_TOPICS[:2])
+            )
+        out: dict[str, Any] = {
+            "seconds": seconds,
+            "events": events,
+            "records": relay.stats.records,
+            "notifications": relay.stats.notifications,
+        }
+        if profile:
+            out["profile"] = _top(profiler, f"relay, {relay.stats.notifications:,} notifications")
+        return out
+
+    def _mean_record_size(self, topic: str, sample: int = 2000) -> float:
+        from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+
+        from hub.topics import kafka_config  # noqa: PLC0415
+
+        consumer: Any = KafkaConsumer(**kafka_config(self.settings), group_id=None)
+        sizes: list[int] = []
+        try:
+            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            deadline = time.monotonic() + 30
+            while len(sizes) < sample and time.monotonic() < deadline:
+                for records in consumer.poll(timeout_ms=500).values():
+                    sizes.extend(len(r.value or b"") + len(r.key or b"") for r in records)
+        finally:
+            consumer.close(autocommit=False)
+        return sum(sizes) / len(sizes) if sizes else 300.0
+
+    def _plain_producer(self, records: int, size: float) -> float:
+        """Records/s of a plain kafka-python producer, as the relay's: acks=all, idempotent."""
+        from kafka import KafkaProducer  # noqa: PLC0415
+
+        from hub.topics import TIMELINE, kafka_config  # noqa: PLC0415
+
+        topic = "casehub.bench.producer"
+        self._ensure_scratch_topic(topic, len(topic_end_offsets(self.settings, TIMELINE)))
+        producer: Any = KafkaProducer(
+            **kafka_config(self.settings),
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            client_id="casehub-bench-producer",
+        )
+        value = os.urandom(max(1, int(size) - 36))
+        try:
+            producer.partitions_for(topic)
+            started = time.perf_counter()
+            for i in range(records):
+                producer.send(topic, key=str(i % 10_000).encode().rjust(36, b"0"), value=value)
+            producer.flush()
+            return records / (time.perf_counter() - started)
+        finally:
+            producer.close()
+
+    def _ensure_scratch_topic(self, topic: str, partitions: int) -> None:
+        from kafka import KafkaAdminClient  # noqa: PLC0415
+        from kafka.admin import NewTopic  # noqa: PLC0415
+
+        from hub.topics import kafka_config  # noqa: PLC0415
+
+        admin: Any = KafkaAdminClient(**kafka_config(self.settings), client_id="casehub-bench")
+        try:
+            if topic not in admin.list_topics():
+                admin.create_topics([NewTopic(topic, max(1, partitions), 1)])
+        finally:
+            admin.close()
+
+    def relayed(self) -> Path:
+        """The ingested store, with its first RELAY_EVENTS events on casehub.timeline."""
+        store = self.ingested_store()
+        if not self._relayed:
+            self.say("relaying the store to casehub.timeline (set-up, not measured) …")
+            self._run_relay(store, events=self.scale.n(RELAY_EVENTS, 500))
+            self._relayed = True
+        return store
+
+    # --- rebuild -------------------------------------------------------------------------------
+    def fig_rebuild(self) -> None:
+        from consumers import audit_trail  # noqa: PLC0415
+        from consumers.runner import rebuild  # noqa: PLC0415
+        from consumers.store import SQLiteViewStore  # noqa: PLC0415
+        from hub.codec import decode_record  # noqa: PLC0415
+        from hub.serve.wiring import open_hub  # noqa: PLC0415
+        from hub.topics import TIMELINE  # noqa: PLC0415
+
+        store = self.relayed()
+        settings = self.settings.with_overrides(store="sqlite", sqlite_path=str(store))
+        views = self.workdir / "views-rebuild.sqlite"
+        rates = []
+        applied = 0
+        with open_hub(settings) as app:
+            view_store = SQLiteViewStore(str(views))
+            try:
+                for _ in range(self.repeats):
+                    started = time.perf_counter()
+                    applied = rebuild(app, view_store, audit_trail.VIEW)
+                    rates.append(applied / (time.perf_counter() - started))
+            finally:
+                view_store.close()
+        baselines = [
+            consume_all(
+                self.settings,
+                [TIMELINE],
+                None,
+                lambda r: decode_record(r.value, agency_events_only=False),
+            ).rate
+            for _ in range(self.repeats)
+        ]
+        value = median(rates)
+        self.figures.append(
+            Figure(
+                "rebuild (audit view)",
+                "ev/s",
+                value,
+                median(baselines),
+                "plain consume+decode of casehub.timeline",
+                ">= 10,000 ev/s",
+                value >= 10_000,
+                rates,
+                baselines,
+            )
+        )
+        self.notes["rebuild"] = (
+            f"`consumers.runner.rebuild` of the audit view from the SQLite event store into an "
+            f"SQLite view store: {applied:,} events per replay, {self.repeats} replays"
+        )
+
+    # --- history -------------------------------------------------------------------------------
+    def fig_history(self) -> None:
+        from eventsourcing.application import Repository  # noqa: PLC0415
+
+        from hub.cases.commands import Inbound, Origin  # noqa: PLC0415
+        from hub.cases.ids import case_id_for  # noqa: PLC0415
+        from hub.cases.views import Accepted  # noqa: PLC0415
+        from hub.codec import command_content_hash  # noqa: PLC0415
+        from hub.serve.wiring import open_hub  # noqa: PLC0415
+
+        settings = self.sqlite_settings("history.sqlite")
+        settings.sqlite_file.unlink(missing_ok=True)
+        sizes = [self.scale.n(n, 20) for n in HISTORY_SIZES]
+        cases: dict[int, UUID] = {}
+        with self.hub_on(settings) as app:
+            for size in sizes:
+                commands = [c for _, c in case_commands(size, size, tag="history", owner=OWNERS[0])]
+                ref = getattr(commands[0], "case")  # noqa: B009 - a RegisterCase
+                cases[size] = case_id_for(ref.owning_agency, ref.case_number)
+                for start in range(0, len(commands), 500):
+                    items = [
+                        Inbound(c, Origin("bench-history", 0, start + i), command_content_hash(c))
+                        for i, c in enumerate(commands[start : start + 500])
+                    ]
+                    outcomes = app.process_batch(items, None)
+                    if not all(isinstance(o, Accepted) for o in outcomes):
+                        raise RuntimeError(f"history case refused: {outcomes[:3]}")
+        samples = max(5, self.repeats)
+        with open_hub(settings) as app:  # a new process's view: nothing cached
+            plain = Repository(app.events)  # no snapshot store: every event replayed
+            for size, case_id in cases.items():
+                snap = _timed(partial(app.repository.get, case_id), samples)
+                full = _timed(partial(plain.get, case_id), samples)
+                raw = _timed(partial(_all_rows, app, case_id), samples)
+                query = _timed(partial(app.get_case, case_id), samples)
+                label = f"{size:,} events"
+                aim = "< 50 ms" if size == sizes[-1] else ""
+                self.figures.append(
+                    Figure(
+                        f"history {label}, snapshots",
+                        "ms",
+                        median(snap),
+                        median(full),
+                        "same case without snapshots",
+                        aim,
+                        median(snap) < 50 if aim else None,
+                        snap,
+                        full,
+                    )
+                )
+                self.figures.append(
+                    Figure(
+                        f"history {label}, no snapshots",
+                        "ms",
+                        median(full),
+                        median(raw),
+                        "raw select of the rows",
+                        samples=full,
+                        baseline_samples=raw,
+                    )
+                )
+                self.notes[f"history {label}"] = (
+                    f"`CaseHub.get_case` (the query API, with snapshots): {median(query):.2f} ms"
+                )
+
+    # --- latency -------------------------------------------------------------------------------
+    def fig_latency(self) -> None:
+        from hub.serve import testing as t  # noqa: PLC0415
+        from hub.serve.wiring import open_hub  # noqa: PLC0415
+
+        self.fresh_kafka()
+        self._ingest = None  # the topics were emptied
+        settings = self.sqlite_settings("latency.sqlite")
+        settings.sqlite_file.unlink(missing_ok=True)
+        with self.hub_on(settings):
+            pass
+        count = max(500, round(LATENCY_RATE * LATENCY_SECONDS * self.scale.factor))
+        cases = max(1, count // INGEST_EVENTS_PER_CASE)
+        commands = load(cases, INGEST_EVENTS_PER_CASE, tag="latency")
+        with self.serving(settings, "latency") as proc, open_hub(settings) as app:
+            t.wait_until(
+                lambda: _alive(proc) and t.relay_caught_up(settings, app), 120, what="relay"
+            )
+            sent, seen = self._paced_through_hub(commands)
+        hub = [(seen[i] - s) * 1000 for i, s in sent.items() if i in seen]
+        missing = len(sent) - len(hub)
+        if missing:
+            raise RuntimeError(f"{missing} published events never reached the audit view")
+        base = self._paced_round_trip(len(commands), 280)
+        for name, share in (("p50", 0.5), ("p99", 0.99)):
+            value, baseline = percentile(hub, share), percentile(base, share)
+            aim = "< 300 ms" if name == "p99" else ""
+            self.figures.append(
+                Figure(
+                    f"latency {name} (publish -> audit view)",
+                    "ms",
+                    value,
+                    baseline,
+                    "plain produce -> consume",
+                    aim,
+                    value < 300 if aim else None,
+                )
+            )
+        self.notes["latency"] = (
+            f"{len(commands):,} events at {LATENCY_RATE} ev/s through `casehub serve` (a "
+            f"subprocess: ingest, relay, scheduler) and the audit view fed from casehub.timeline "
+            f"in the bench process (`_ViewConsumer` on assigned partitions); publish and "
+            f"visible times are wall-clock stamps of one machine; max {max(hub):.0f} ms"
+        )
+
+    @contextmanager
+    def serving(self, settings: Settings, name: str) -> Iterator[subprocess.Popen[bytes]]:
+        """``casehub serve`` as a subprocess over ``settings``' store; SIGTERM on exit."""
+        from hub.serve import testing as t  # noqa: PLC0415
+
+        env = t.serve_env(settings, settings.sqlite_file)
+        env["CASEHUB_METRICS_PORT"] = "0"
+        log = self.workdir / f"serve-{name}.log"
+        proc = t.start_serve(env, log, "--metrics-port", "0")
+        try:
+            t.wait_until(
+                lambda: not _alive(proc) or '"serve_started"' in log.read_text(errors="replace"),
+                120,
+                what="casehub serve to start",
+            )
+            if not _alive(proc):
+                raise RuntimeError(f"casehub serve exited: see {log}")
+            yield proc
+        finally:
+            if _alive(proc):
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+    def _paced_through_hub(  # noqa: C901 - publisher, view feed and waits in one place
+        self, commands: Sequence[tuple[str, Any]]
+    ) -> tuple[dict[UUID, float], dict[UUID, float]]:
+        """Publish at LATENCY_RATE; when each event id became visible in the audit view."""
+        from consumers.store import SQLiteViewStore  # noqa: PLC0415
+        from hub.publish import AgencyPublisher  # noqa: PLC0415
+        from hub.serve import testing as t  # noqa: PLC0415
+
+        seen: dict[UUID, float] = {}
+
+        class Stamped(SQLiteViewStore):
+            """The audit view's store; notes when each event's row is committed."""
+
+            def record(self, view: Any, source: str, batch: Any) -> int:
+                applied: int = super().record(view, source, batch)
+                now = time.time()
+                for item in batch:
+                    if item.item is not None and item.item.event_id is not None:
+                        seen.setdefault(UUID(item.item.event_id), now)
+                return applied
+
+        views = self.workdir / "views-latency.sqlite"
+        views.unlink(missing_ok=True)
+        store = Stamped(str(views))
+        stop = threading.Event()
+        thread, errors = in_thread(lambda: _feed_view(self.settings, store, stop), "bench-view")
+        publishers = {a: AgencyPublisher(a, settings=self.settings) for a, _ in OWNERS}
+        sent: dict[UUID, float] = {}
+        deliveries = []
+        try:
+            t.wait_until(lambda: len(seen) > 0 or errors, 120, what="the audit view to start")
+            for publisher in publishers.values():
+                publisher._check_topic()  # noqa: SLF001 - metadata before the clock starts
+            started = time.perf_counter()
+            for i, (agency, command) in enumerate(commands):
+                due = started + i / LATENCY_RATE
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                sent[command.envelope.event_id] = time.time()
+                deliveries.append(publishers[agency].send(command))
+            for publisher in publishers.values():
+                publisher.flush()
+            refused = [r.error for r in (d.result() for d in deliveries) if not r.ok]
+            if refused:
+                raise RuntimeError(f"{len(refused)} latency events not published: {refused[0]}")
+            try:
+                t.wait_until(
+                    lambda: all(i in seen for i in sent) or errors, 120, what="the audit view"
+                )
+            except TimeoutError as exc:
+                got = sum(1 for i in sent if i in seen)
+                raise TimeoutError(f"{exc}: {got} of {len(sent)} events arrived") from exc
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+            for publisher in publishers.values():
+                publisher.close()
+            store.close()
+        if errors:
+            raise errors[0]
+        return sent, seen
+
+    def _paced_round_trip(self, count: int, size: int) -> list[float]:
+        """Plain produce -> consume round trips (ms) at LATENCY_RATE, on a scratch topic."""
+        from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: PLC0415
+
+        from hub.topics import kafka_config  # noqa: PLC0415
+
+        topic = "casehub.bench.roundtrip"
+        self._ensure_scratch_topic(topic, 3)
+        consumer: Any = KafkaConsumer(**kafka_config(self.settings), group_id=None)
+        tps = [TopicPartition(topic, p) for p in range(3)]
+        consumer.assign(tps)
+        consumer.seek_to_end(*tps)
+        for tp in tps:
+            consumer.position(tp)
+        received: dict[int, float] = {}
+        stop = threading.Event()
+
+        def consume() -> None:
+            while not stop.is_set():
+                for records in consumer.poll(timeout_ms=100).values():
+                    now = time.time()
+                    for r in records:
+                        received[int(r.key)] = now
+
+        thread, errors = in_thread(consume, "bench-roundtrip")
+        producer: Any = KafkaProducer(
+            **kafka_config(self.settings), acks="all", enable_idempotence=True, linger_ms=5
+        )
+        sent: dict[int, float] = {}
+        padding = os.urandom(size)
+        try:
+            started = time.perf_counter()
+            for i in range(count):
+                pause = started + i / LATENCY_RATE - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                sent[i] = time.time()
+                producer.send(topic, key=str(i).encode(), value=padding)
+            producer.flush()
+            deadline = time.monotonic() + 60
+            while len(received) < count and time.monotonic() < deadline and not errors:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+            producer.close()
+            consumer.close(autocommit=False)
+        return [(received[i] - s) * 1000 for i, s in sent.items() if i in received]
+
+    # --- memory --------------------------------------------------------------------------------
+    def fig_memory(self) -> None:
+        from hub.serve import testing as t  # noqa: PLC0415
+        from hub.serve.wiring import open_hub  # noqa: PLC0415
+
+        self.fresh_kafka()
+        self._ingest = None
+        idle = _idle_import_rss()
+
+        empty = self.sqlite_settings("memory-empty.sqlite")
+        empty.sqlite_file.unlink(missing_ok=True)
+        with self.hub_on(empty):
+            pass
+        with self.serving(empty, "memory-empty") as proc, open_hub(empty) as app:
+            t.wait_until(lambda: _alive(proc) and t.relay_caught_up(empty, app), 120)
+            time.sleep(2)
+            _, empty_peak = rss_mb(proc.pid)
+
+        cases = self.scale.n(MEMORY_CASES, 100)
+        commands: list[tuple[str, Any]] = []
+        for n in range(cases):
+            commands.extend(case_commands(n, 1, tag="memory"))
+        self.say(f"publishing {cases:,} case registrations …")
+        last = publish(self.settings, commands)
+        full = self.sqlite_settings("memory.sqlite")
+        full.sqlite_file.unlink(missing_ok=True)
+        with self.hub_on(full):
+            pass
+        peak = 0.0
+        started = time.perf_counter()
+        with self.serving(full, "memory") as proc, open_hub(full) as app:
+
+            def done() -> bool:
+                nonlocal peak
+                if not _alive(proc):
+                    raise RuntimeError("casehub serve exited during the memory run")
+                peak = max(peak, rss_mb(proc.pid)[1])
+                return all(
+                    (app.max_tracking_id(f"ingest:{topic}:{p}") or -1) >= offset
+                    for (topic, p), offset in last.items()
+                )
+
+            t.wait_until(done, 1800, interval=0.5, what="the memory run's ingest")
+            peak = max(peak, rss_mb(proc.pid)[1])
+            relayed = _relay_position(full)
+        seconds = time.perf_counter() - started
+        self.figures.append(
+            Figure(
+                f"memory: serve peak RSS at {cases:,} cases",
+                "MB",
+                peak,
+                empty_peak,
+                "serve, empty store",
+                "< 300 MB",
+                peak < 300,
+            )
+        )
+        self.notes["memory"] = (
+            f"peak RSS (VmHWM) of `casehub serve` (ingest, relay, scheduler) until it had "
+            f"ingested {cases:,} case registrations ({seconds:.0f} s; its relay had published up "
+            f"to notification {relayed}); idle `python -c "
+            f"'import hub.cli, hub.serve.runner, consumers.runner'`: {idle:.1f} MB"
+        )
+
+
+def _relay_position(settings: Settings) -> int | None:
+    from hub.relay.position import read_position  # noqa: PLC0415
+
+    return read_position(settings)
+
+
+def _feed_view(settings: Settings, store: Any, stop: threading.Event) -> None:
+    """The audit view fed from casehub.timeline as ``casehub consumers run audit`` feeds it
+    (``consumers.runner._ViewConsumer``: decode, record batch and position in one transaction),
+    but on assigned partitions instead of a consumer group: in this process the group-managed
+    ``KafkaViewRunner`` stopped after its first batch (see BENCHMARKS.md)."""
+    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+
+    from consumers import audit_trail  # noqa: PLC0415
+    from consumers.runner import _ViewConsumer  # noqa: PLC0415
+    from hub.topics import TIMELINE, kafka_config  # noqa: PLC0415
+
+    store.ensure(audit_trail.VIEW)
+    consumer: Any = KafkaConsumer(
+        **kafka_config(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        client_id="casehub-bench-audit-view",
+    )
+    try:
+        tps = [TopicPartition(TIMELINE, p) for p in consumer.partitions_for_topic(TIMELINE) or ()]
+        consumer.assign(tps)
+        holder = _ViewConsumer(audit_trail.VIEW, store, consumer, TIMELINE)
+        holder.on_assigned(tps)
+        # no group: there is no Kafka copy of the offsets to commit (the view store has them)
+        holder._commit = lambda _tp, _offset: None  # type: ignore[method-assign,assignment]  # noqa: SLF001
+        while not stop.is_set():
+            for tp, records in consumer.poll(timeout_ms=100, max_records=500).items():
+                if records:
+                    holder.handle(tp, records)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def _all_rows(app: Any, case_id: UUID) -> list[Any]:
+    return list(app.recorder.select_events(case_id))
+
+
+def _nth_publishing_notification(app: Any, events: int) -> int | None:
+    """The id of the ``events``-th case or directory event in the notification log."""
+    from hub.serve import testing as t  # noqa: PLC0415
+
+    seen, start = 0, 1
+    while True:
+        page = app.recorder.select_notifications(start=start, limit=1000)
+        if not page:
+            return None
+        for n in page:
+            if n.topic.startswith(t.PUBLISHING_TOPICS[:2]):
+                seen += 1
+                if seen >= events:
+                    return int(n.id)
+        start = int(page[-1].id) + 1
+
+
+def _alive(proc: subprocess.Popen[bytes]) -> bool:
+    return proc.poll() is None
+
+
+def _idle_import_rss() -> float:
+    code = (
+        "import hub.cli, hub.serve.runner, consumers.runner, hub.codec, pathlib;"
+        "hub.codec.default_catalog();"
+        "print([l for l in pathlib.Path('/proc/self/status').read_text().splitlines()"
+        " if l.startswith('VmHWM')][0].split()[1])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return int(out.strip()) / 1024
+
+
+def _timed(action: Callable[[], Any], samples: int) -> list[float]:
+    """Milliseconds per call, ``samples`` times after one warm-up call."""
+    action()
+    out = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        action()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _top(profiler: cProfile.Profile, title: str, lines: int = 18) -> str:
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.strip_dirs().sort_stats("tottime").print_stats(lines)
+    text = stream.getvalue()
+    body = text[text.find("   ncalls") :] if "   ncalls" in text else text
+    stream = io.StringIO()
+    stats.stream = stream  # type: ignore[attr-defined]
+    stats.sort_stats("cumulative").print_stats(lines)
+    cumulative = stream.getvalue()
+    cumulative = cumulative[cumulative.find("   ncalls") :]
+    return f"{title}\n\nby own time:\n{body.rstrip()}\n\nby cumulative time:\n{cumulative.rstrip()}"
+
+
+def clean_workdir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
