@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from hub.cases.context import Meta
     from hub.cases.disputes import Dispute
     from hub.cases.recommendations import Recommendation
-    from hub.cases.sharing import Notice, SharedInfo
+    from hub.cases.sharing import InfoRecord, Notice
 
 PROCURATORATE = AgencyRole.PROCURATORATE
 
@@ -85,7 +85,7 @@ class CaseState:
         classification: str
         registered_at: datetime
         participants: list[str]
-        infos: dict[str, SharedInfo]
+        infos: dict[str, InfoRecord]  # info_id -> record (sharing.py)
         notices: dict[str, Notice]
         requests: dict[str, AssistanceRequest]
         disputes: dict[str, Dispute]

@@ -41,7 +41,13 @@ from hub.cases.disputes import Dispute, DisputeCommands, MediationSession
 from hub.cases.hashing import GENESIS_HASH, HASH_ALG, event_hash
 from hub.cases.ids import case_id_for, normalise_case_number
 from hub.cases.recommendations import FollowUp, Recommendation, RecommendationCommands
-from hub.cases.sharing import SharedInfo, SharingCommands, notice_fields, require_text
+from hub.cases.sharing import (
+    SharedInfo,
+    SharingCommands,
+    info_record,
+    notice_fields,
+    require_text,
+)
 from hub.errors import NotAuthorized, RuleViolation
 
 #: Where erased subjects are kept in the aggregate's state (a plain attribute, so snapshots
@@ -62,6 +68,18 @@ class Case(
     The command methods come from one mixin per sub-process (see casestate.py); the events are
     all nested here.
     """
+
+    #: Version 2 keeps shared information as primitive ``InfoRecord`` lists (sharing.py);
+    #: snapshots of version 1 hold ``SharedInfo`` values and are upcast when loaded.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        infos: dict[str, SharedInfo] = state.get("infos", {})
+        state["infos"] = {
+            info_id: info_record(i.summary, i.shared_by, i.documents, i.recorded_at, i.notice_id)
+            for info_id, i in infos.items()
+        }
 
     class Event(Aggregate.Event):
         event_id: UUID
@@ -140,13 +158,8 @@ class Case(
 
         def evolve(self, case: Case) -> None:
             notice_id = self.major.notice_id if self.major is not None else None
-            case.infos[self.info_id] = SharedInfo(
-                self.info_id,
-                self.summary,
-                self.actor_agency,
-                list(self.documents),
-                self.timestamp,
-                notice_id,
+            case.infos[self.info_id] = info_record(
+                self.summary, self.actor_agency, self.documents, self.timestamp, notice_id
             )
             if self.major is not None and self.notice_due_date is not None:
                 case.open_notice(

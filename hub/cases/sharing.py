@@ -19,12 +19,54 @@ _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 @dataclass
 class SharedInfo:
+    """One piece of shared information, as views read it (rebuilt from an ``InfoRecord``).
+
+    Snapshots taken before the case state held ``InfoRecord`` lists carry these; the
+    transcoder still decodes them and ``Case.upcast_v1_v2`` converts them.
+    """
+
     info_id: str
     summary: str
     shared_by: str
     documents: list[DocumentRef]
     recorded_at: datetime
     notice_id: str | None = None
+
+
+#: One piece of shared information as the case's state keeps it, in primitives only:
+#: ``[summary, shared_by, [[document_id, sha256, title], ...], recorded_at ISO, notice_id]``.
+#: A case may hold thousands; as nested dataclasses its snapshot needed a transcoder hook per
+#: value (five per item) and decoding dominated loading the case (issue #9, BENCHMARKS.md).
+InfoRecord = list[Any]
+
+
+def info_record(
+    summary: str,
+    shared_by: str,
+    documents: Iterable[DocumentRef],
+    recorded_at: datetime,
+    notice_id: str | None,
+) -> InfoRecord:
+    return [
+        summary,
+        shared_by,
+        [[d.document_id, d.sha256, d.title] for d in documents],
+        recorded_at.isoformat(),
+        notice_id,
+    ]
+
+
+def shared_info(info_id: str, record: InfoRecord) -> SharedInfo:
+    """The item a record holds; the time decodes as the transcoder decodes any datetime."""
+    summary, shared_by, documents, recorded_at, notice_id = record
+    return SharedInfo(
+        info_id,
+        summary,
+        shared_by,
+        [DocumentRef(*d) for d in documents],
+        datetime.fromisoformat(recorded_at),
+        notice_id,
+    )
 
 
 @dataclass

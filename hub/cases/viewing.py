@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from hub.cases import views as v
 from hub.cases.domainmodel import Case
+from hub.cases.sharing import InfoRecord, shared_info
 from hub.directory.domainmodel import Directory
 
 
@@ -23,12 +24,7 @@ def case_view(case: Case) -> v.CaseView:
         modified_at=case.modified_on,
         chain_head=case.chain_head,
         participants=tuple(case.participants),
-        infos=tuple(
-            v.InfoView(
-                i.info_id, i.summary, i.shared_by, tuple(i.documents), i.recorded_at, i.notice_id
-            )
-            for i in case.infos.values()
-        ),
+        infos=tuple(_info_view(info_id, record) for info_id, record in case.infos.items()),
         notices=tuple(
             v.NoticeView(
                 n.notice_id,
@@ -83,6 +79,13 @@ def case_view(case: Case) -> v.CaseView:
             v.DeadlineView(case.id, d.kind, d.target_id, d.agency, d.due_date, d.is_late)
             for d in case.deadlines.values()
         ),
+    )
+
+
+def _info_view(info_id: str, record: InfoRecord) -> v.InfoView:
+    i = shared_info(info_id, record)
+    return v.InfoView(
+        i.info_id, i.summary, i.shared_by, tuple(i.documents), i.recorded_at, i.notice_id
     )
 
 

@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from hub.cases import commands as c
 from hub.cases.application import CaseHub
 from hub.cases.prefetch import latest_versions
+from hub.cases.sharing import shared_info
 from hub.cases.views import Accepted, Duplicate, Rejected
 
 
@@ -125,6 +126,31 @@ class StoreContract:
         assert replayed == with_snapshot
         assert len(w.hub.get_case(w.case_id, version=150).infos) == 149
         assert w.hub.verify_chain(w.case_id).ok
+
+    def test_snapshot_of_class_version_1_still_loads(self, w: World):
+        """A snapshot recorded before Case version 2 (SharedInfo values) loads the same case."""
+        w.register()
+        documents = (c.DocumentRef("D-1", SHA, "inspection record"),)
+        w.hub.process_batch([self.share(w, f"I-{i}", documents=documents) for i in range(10)])
+        expected = w.hub.get_case(w.case_id)
+        assert w.hub.snapshots is not None
+        current = w.hub.repository.get(w.case_id)
+        taken = type(current).Snapshot.take(current)
+        old_state = {k: v for k, v in taken.state.items() if k != "class_version"}
+        old_state["infos"] = {k: shared_info(k, r) for k, r in current.infos.items()}
+        old = type(taken)(  # type: ignore[call-arg]
+            originator_id=taken.originator_id,
+            originator_version=taken.originator_version,
+            timestamp=taken.timestamp,
+            topic=taken.topic,
+            state=old_state,
+        )
+        w.hub.snapshots.put([old])
+        stored = next(iter(w.hub.snapshots.recorder.select_events(w.case_id, desc=True, limit=1)))
+        assert b'"SharedInfo"' in stored.state
+        assert b'"class_version"' not in stored.state
+        assert w.hub.get_case(w.case_id) == expected
+        assert w.hub.get_case(w.case_id).infos[3].documents == documents
 
     def test_latest_versions(self, w: World):
         """The batch prefetch reports stored versions and leaves out absent ids."""
