@@ -1,4 +1,4 @@
-"""``casehub demo [--lang zh|en|both] [--data-dir PATH]``: the story, end to end through Kafka."""
+"""``casehub demo [--lang zh|en|both] [--data-dir PATH] [--secure]``: the story through Kafka."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def register(subparsers: Any) -> None:
             "Start (or reuse) the local broker, clear the hub's casehub.* topics, run the hub "
             "in-process on a simulated clock, publish the story agency by agency, feed the "
             "views, then print the timelines, the chain verification, the deadlines and the "
-            "assessment ranking and write the HTML reports into a fresh run folder."
+            "assessment ranking and write the HTML reports into a fresh run folder. Each run "
+            "creates its own keys (sealing, store, per-person) and clearances there, erases one "
+            "party, and shows a confidential case masked on the feeds of those not entitled."
         ),
     )
     parser.add_argument(
@@ -28,10 +30,17 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="the run folder (default: <data dir>/demo/run-<UTC time>); must not hold a run",
     )
+    parser.add_argument(
+        "--secure",
+        action="store_true",
+        help="with authentication, ACLs and TLS: on the local sasl broker profile over SASL_SSL, "
+        "each client as its own SCRAM principal (see docs/security.md)",
+    )
     parser.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from hub.demo.run import DemoOptions, run_demo  # noqa: PLC0415 - keep `casehub --help` fast
 
-    return run_demo(settings, DemoOptions(lang=args.lang, data_dir=args.data_dir))
+    options = DemoOptions(lang=args.lang, data_dir=args.data_dir, secure=args.secure)
+    return run_demo(settings, options)

@@ -19,8 +19,9 @@ import time
 from typing import Any
 
 from hub.demo.errors import DemoError
+from hub.kafka_config import kafka_config
 from hub.settings import Settings
-from hub.topics import INGEST_GROUP, LEADER_GROUP, kafka_config
+from hub.topics import INGEST_GROUP, LEADER_GROUP
 
 #: Every topic the hub names starts with this.
 HUB_TOPIC_PREFIX = "casehub."
@@ -53,11 +54,34 @@ def _hub_groups(admin: Any) -> dict[str, str]:
     return groups
 
 
-def reset_hub_topics(settings: Settings, *, timeout_s: float = 60.0) -> list[str]:
+def _hub_groups_when_ready(admin: Any, deadline: float) -> dict[str, str]:
+    """``_hub_groups``, waiting while a broker that has just started loads its group
+    coordinator (it answers ``CoordinatorLoadInProgressError`` for a few seconds)."""
+    from kafka.errors import (  # noqa: PLC0415
+        CoordinatorLoadInProgressError,
+        CoordinatorNotAvailableError,
+    )
+
+    while True:
+        try:
+            return _hub_groups(admin)
+        except (CoordinatorLoadInProgressError, CoordinatorNotAvailableError):
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    "the broker's group coordinator did not come up in time; run the demo again"
+                ) from None
+            time.sleep(0.5)
+
+
+def reset_hub_topics(
+    settings: Settings, *, operator: dict[str, Any] | None = None, timeout_s: float = 60.0
+) -> list[str]:
     """Delete every ``casehub.*`` topic and the hub's idle groups; returns the topics deleted.
 
     Waits up to 15 s for the members a killed run left to expire; raises
-    ``DemoError`` when a hub is still live on the broker.
+    ``DemoError`` when a hub is still live on the broker. ``operator`` is the connection of
+    the broker's super user on a broker with ACLs (``casehub demo --secure``): no service
+    principal may delete topics or groups; by default, ``settings``' own connection.
     """
     from kafka import KafkaAdminClient  # noqa: PLC0415 - keep `casehub --help` fast
 
@@ -66,13 +90,14 @@ def reset_hub_topics(settings: Settings, *, timeout_s: float = 60.0) -> list[str
             f"the demo clears the hub's topics, so it runs only on a local development broker, "
             f"not {','.join(settings.bootstrap_servers)}"
         )
+    config = kafka_config(settings) if operator is None else operator
     admin: Any = KafkaAdminClient(
-        **kafka_config(settings), client_id="casehub-demo-reset", request_timeout_ms=15000
+        **config, client_id="casehub-demo-reset", request_timeout_ms=15000
     )
     try:
         deadline = time.monotonic() + 15.0  # a killed run's members expire within 6 s
         while True:
-            groups = _hub_groups(admin)
+            groups = _hub_groups_when_ready(admin, deadline)
             live = sorted(n for n, state in groups.items() if state not in _IDLE_GROUP_STATES)
             if not live:
                 break

@@ -98,9 +98,134 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "Kafka 仍在运行（{bootstrap}）；停止：casehub broker down",
         "the Kafka broker is left running at {bootstrap}; stop it with: casehub broker down",
     ),
+    # What `casehub demo --secure` adds (hub.demo.secure)...
+    "secure_provisioned": (
+        (
+            "安全模式（SASL_SSL：SCRAM-SHA-512 + TLS）：已为 {users} 个 Kafka 用户生成凭据"
+            "（{file}，权限 0600），按目录应用 ACL：新建 {created} 条，已有 {unchanged} 条"
+        ),
+        (
+            "secure run (SASL_SSL: SCRAM-SHA-512 + TLS): credentials for {users} Kafka users "
+            "in {file} (mode 0600); ACLs from the directory: {created} created, "
+            "{unchanged} already in place"
+        ),
+    ),
+    "secure_principals": (
+        (
+            "各单位发布者以 User:<单位 id> 连接；平台以 User:casehub-hub；"
+            "投影以 User:casehub-views；审计读取时间线以 User:casehub-audit"
+        ),
+        (
+            "each agency's publisher connects as User:<agency-id>; the hub as "
+            "User:casehub-hub; the projections as User:casehub-views; the auditor reads the "
+            "timeline as User:casehub-audit"
+        ),
+    ),
+    "secure_heading": ("访问控制检查", "Access control check"),
+    "secure_refused": (
+        "{reader} 读取 {other} 的推送主题：被拒绝（{error}），符合 ACL",
+        "{reader} asked for the feed of {other}: refused ({error}), as the ACLs say",
+    ),
+    "broker_left_sasl": (
+        "Kafka 仍在运行（{bootstrap}）；停止：casehub broker down --profile sasl",
+        (
+            "the Kafka broker is left running at {bootstrap}; "
+            "stop it with: casehub broker down --profile sasl"
+        ),
+    ),
+    # Data protection (hub.demo.protection, issue #10)...
+    "keys_sealing": (
+        (
+            "数据保护：已生成平台密封密钥对（{file}，密钥 id {key_id}）：各单位发布者用公钥密封"
+            "个人信息，仅平台能用私钥解封；平台拒收明文个人信息"
+        ),
+        (
+            "data protection: created the hub's sealing key pair in {file} (key id {key_id}): "
+            "agencies' publishers seal personal data with its public key, only the hub opens "
+            "it; plaintext personal data is refused"
+        ),
+    ),
+    "keys_store": (
+        "事件库静态加密（AES-GCM）：密钥文件 {file}（权限 0600，密钥 id {key_id}）",
+        "event store encrypted at rest (AES-GCM): key file {file} (mode 0600, key id {key_id})",
+    ),
+    "keys_people": (
+        "个人信息按人加密（一人一钥），密钥库与事件库分开存放：{file}",
+        "personal data encrypted per person (one key each), key store apart from the store: {file}",
+    ),
+    "clearances": (
+        "密级授权（{file}）：{cleared} 可阅 CONFIDENTIAL（机密）内容；其他单位为 INTERNAL",
+        "clearances ({file}): {cleared} cleared for CONFIDENTIAL; every other agency INTERNAL",
+    ),
+    "erase_heading": ("删除个人信息（个人信息保护法第四十七条）", "Erasure of personal data"),
+    "parties_before": (
+        "审计人员所见的争议当事人（删除前）：{parties}",
+        "dispute parties as the auditor reads them, before: {parties}",
+    ),
+    "erased": (
+        (
+            "已删除当事人 {subject} 的个人信息（销毁其密钥），理由：{reason}；"
+            "已在 {where} 记录 PersonalDataErased"
+        ),
+        (
+            "erased the personal data of party {subject} (their key destroyed), reason: "
+            "{reason}; PersonalDataErased recorded in {where}"
+        ),
+    ),
+    "protection_heading": ("数据保护", "Data protection"),
+    "secret_case": (
+        "机密案件 {case} 在各单位推送主题上的原始记录（以该单位身份直接读取 Kafka）：",
+        "the CONFIDENTIAL case {case}, raw records on each agency's feed (read from Kafka as it):",
+    ),
+    "feed_content": (
+        "{agency}（{why}）：{count} 条记录，无遮蔽，可见案件内容 ✓",
+        "{agency} ({why}): {count} record(s), none masked, the content readable ✓",
+    ),
+    "feed_masked": (
+        "{agency}（{why}）：{count} 条记录，均为遮蔽形式（仅元数据），无案件内容 ✓",
+        "{agency} ({why}): {count} record(s), all masked (metadata only), no content ✓",
+    ),
+    "why_cleared": ("参与单位，已授权机密", "participant, cleared for CONFIDENTIAL"),
+    "why_uncleared": ("参与单位，未授权机密", "participant, not cleared for CONFIDENTIAL"),
+    "why_outsider": (
+        "非参与单位，仅收到重大案件通报",
+        "not a participant, notified of the major case",
+    ),
+    "parties_after": (
+        "审计人员所见的争议当事人（删除后）：{parties}",
+        "dispute parties as the auditor reads them, after the erasure: {parties}",
+    ),
+    "verify_after": (
+        "删除后哈希链校验仍通过（audit verify --all）：{cases} 个案件 ✓",
+        "after the erasure the chains still verify (audit verify --all): {cases} case(s) ✓",
+    ),
+    "verify_after_failed": (
+        "删除后哈希链校验失败：{cases} 个案件，{broken} 个损坏",
+        "after the erasure chain verification FAILED: {cases} case(s), {broken} broken",
+    ),
+    "plaintext_absent": (
+        (
+            "无明文个人信息（检索 {needles} 个虚构姓名/身份证号）：事件库文件 ✓，视图文件 ✓，"
+            "{records} 条 Kafka 记录 ✓"
+        ),
+        (
+            "no personal data in plaintext ({needles} fictional names / ID numbers searched): "
+            "store file ✓, views file ✓, {records} Kafka records ✓"
+        ),
+    ),
+    "plaintext_found": (
+        "发现明文个人信息：{where}",
+        "personal data FOUND in plaintext: {where}",
+    ),
     "explore": (
-        "查看本次数据：CASEHUB_DATA_DIR={run_dir} casehub audit history {case}",
-        "explore this run: CASEHUB_DATA_DIR={run_dir} casehub audit history {case}",
+        (
+            "查看本次数据：CASEHUB_DATA_DIR={run_dir} CASEHUB_STORE_CIPHER_KEY_FILE={key_file} "
+            "casehub audit history {case}"
+        ),
+        (
+            "explore this run: CASEHUB_DATA_DIR={run_dir} "
+            "CASEHUB_STORE_CIPHER_KEY_FILE={key_file} casehub audit history {case}"
+        ),
     ),
 }
 

@@ -10,6 +10,17 @@ receipt. At a tick, the deadline scheduler runs once at the tick's moment. At th
 projections are fed from ``casehub.timeline`` until caught up, and ``hub.demo.summary`` prints
 and writes what the record shows.
 
+Every run also sets up data protection (``hub.demo.protection``): in the run folder the hub's
+sealing key pair (the agencies' publishers seal personal data for the hub), a store key (the
+event store is encrypted at rest), the per-person key store and the agencies' clearances. After
+the story one dispute party is erased (crypto-shredding) before the relay catches up, and the
+end shows a CONFIDENTIAL case's feeds, the erasure, the chains verified and a search for
+plaintext personal data in the store file and every record on the hub's topics.
+
+With ``--secure`` (``hub.demo.secure``) the same story runs on the sasl broker profile over
+SASL_SSL, every client connecting as its own SCRAM principal under the ACLs the directory
+implies; the results are the same, and one agency is refused another's feed.
+
 Now and then a consumer group member of the pipeline (the ingest, or the leadership that runs
 the relay) is revoked in a rebalance at start-up and kafka-python never re-joins it; the demo
 then restarts the pipeline's threads, as a supervisor restarts ``casehub serve`` (everything
@@ -35,14 +46,24 @@ from hub.demo.directory import operator_directory_toml
 from hub.demo.errors import DemoError
 from hub.demo.isolation import is_local, reset_hub_topics
 from hub.demo.labels import LangChoice, langs, sentence
+from hub.demo.protection import (
+    STORE_KEY_FILE,
+    create_protection,
+    erase_applicant,
+    say_setup,
+    show_protection,
+)
+from hub.demo.secure import Principals, SecureRun, provision, refused_feed_read, start_sasl_broker
 from hub.demo.story import (
     AGENCIES,
     FOOD_CASE,
+    MARKET_REGULATION,
+    NATURAL_RESOURCES,
     OFFICERS,
     RULE_OF_LAW_OFFICE,
     Step,
     Tick,
-    story,
+    demo_story,
 )
 from hub.errors import CaseHubError
 from hub.i18n import Lang, agency_label, t
@@ -66,6 +87,8 @@ class DemoOptions:
     lang: LangChoice = "both"
     data_dir: Path | None = None
     out: TextIO | None = None
+    #: On the sasl broker over SASL_SSL, each client as its own principal (``hub.demo.secure``).
+    secure: bool = False
     started: float = field(default_factory=time.monotonic)
 
 
@@ -141,7 +164,7 @@ def _check_reachable(settings: Settings) -> None:
     from kafka import KafkaAdminClient  # noqa: PLC0415
     from kafka.errors import KafkaError  # noqa: PLC0415
 
-    from hub.topics import kafka_config  # noqa: PLC0415
+    from hub.kafka_config import kafka_config  # noqa: PLC0415
 
     try:
         KafkaAdminClient(**kafka_config(settings), client_id="casehub-demo-probe").close()
@@ -242,13 +265,17 @@ def running_hub(
 
 
 class Publishers:
-    """One ``AgencyPublisher`` per agency system, opened when its topic exists."""
+    """One ``AgencyPublisher`` per agency system, opened when its topic exists.
 
-    def __init__(self, settings: Settings) -> None:
+    Each publisher connects as its agency (``principals.agency``); the hub's connection
+    checks that the topic exists.
+    """
+
+    def __init__(self, principals: Principals) -> None:
         from hub.topics import TopicAdmin  # noqa: PLC0415
 
-        self.settings = settings
-        self.admin = TopicAdmin(settings)
+        self.principals = principals
+        self.admin = TopicAdmin(principals.hub)
         self._open: dict[str, Any] = {}
 
     def get(self, agency: str) -> Any:
@@ -262,7 +289,7 @@ class Publishers:
                 wait_until(lambda: topic in self.admin.existing(), STEP_TIMEOUT_S, 0.1, what=topic)
             except TimeoutError as exc:
                 raise DemoError(f"the hub did not create {topic}: {exc}") from None
-            self._open[agency] = AgencyPublisher(agency, settings=self.settings)
+            self._open[agency] = AgencyPublisher(agency, settings=self.principals.agency(agency))
         return self._open[agency]
 
     def close(self) -> None:
@@ -375,16 +402,18 @@ def _missed_since(app: Any, after: int) -> list[Any]:
     ]
 
 
-def tell_story(hub: HubThreads, clock: StoryClock, console: Console) -> int:
+def tell_story(
+    hub: HubThreads, clock: StoryClock, console: Console, principals: Principals | None = None
+) -> int:
     """Publish every step through Kafka, in time order; returns how many steps were told."""
     from hub.scheduler import Scheduler  # noqa: PLC0415
     from hub.topics import agency_topic  # noqa: PLC0415
 
     app = hub.app
-    steps = story()
+    steps = demo_story()
     scheduler = Scheduler(app, hub.stop, clock=clock)
     probe = Probe(hub)
-    publishers = Publishers(hub.settings)
+    publishers = Publishers(principals or Principals.plain(hub.settings))
     try:
         for index, step in enumerate(steps, start=1):
             clock.set(step.at)
@@ -444,17 +473,22 @@ def run_demo(settings: Settings, options: DemoOptions) -> int:
     console.line(f"CaseHub demo · {sentence('run_dir', 'zh')} / run folder: {run_dir}")
     console.each(lambda lang: sentence("title", lang))
     console.say("clock")
-    start_broker(settings, console)
+    settings, secure = _open_broker(settings, run_dir, options, console)
+    protection = create_protection(run_dir)
     hub_settings = settings.with_overrides(
-        data_dir=run_dir, store="sqlite", sqlite_path=str(run_dir / "hub.sqlite")
+        data_dir=run_dir,
+        store="sqlite",
+        sqlite_path=str(run_dir / "hub.sqlite"),
+        **protection.overrides(),
     )
-    deleted = reset_hub_topics(hub_settings)
-    # Every agency's topics exist before the hub starts (as `casehub topics ensure --agency`
-    # makes them), so the ingest's first group join sees them all: no rebalance mid-story.
-    created = ensure_topics(hub_settings, [agency_id for agency_id, *_ in AGENCIES])
-    console.say("topics_reset", count=len(deleted), created=len(created))
     directory_file = run_dir / "directory.toml"
     directory_file.write_text(operator_directory_toml(), encoding="utf-8")
+    deleted = reset_hub_topics(hub_settings, operator=None if secure is None else secure.operator)
+    principals = _principals(secure, hub_settings, directory_file, console)
+    # Every agency's topics exist before the hub starts (as `casehub topics ensure --agency`
+    # makes them), so the ingest's first group join sees them all: no rebalance mid-story.
+    created = ensure_topics(principals.hub, [agency_id for agency_id, *_ in AGENCIES])
+    console.say("topics_reset", count=len(deleted), created=len(created))
     rlo = agency_names()[RULE_OF_LAW_OFFICE]
     officer = next(o for a, o, _, _ in OFFICERS if a == RULE_OF_LAW_OFFICE)
     console.each(
@@ -462,20 +496,96 @@ def run_demo(settings: Settings, options: DemoOptions) -> int:
             "directory", lang, agency=rlo[0] if lang == "zh" else rlo[1], officer=officer
         )
     )
-    steps = story()
+    say_setup(protection, console)
+    steps = demo_story()
     clock = StoryClock(min(s.at for s in steps) - timedelta(days=1))
-    with running_hub(hub_settings, clock, directory_file) as hub:
+    with running_hub(principals.hub, clock, directory_file) as hub:
         console.say("hub_started")
         console.say("story")
         console.line()
-        tell_story(hub, clock, console)
+        tell_story(hub, clock, console, principals)
+        # A party asks for their data to be deleted; the erasure is relayed like any event.
+        erase_applicant(hub.app, principals.hub, console)
         wait_for_relay(hub, console)
         hub.halt()  # the story is told and relayed: the views read Kafka alone
-        feed_views(hub_settings, run_dir, console)
-        verified = summarize(hub.app, run_dir, console, today=steps[-1].at)
+        feed_views(principals.views, run_dir, console)
+        verdicts = summarize(
+            hub.app,
+            run_dir,
+            console,
+            today=steps[-1].at,
+            auditor=principals.auditor,
+            reader=principals.hub,
+        )
+        broken = sum(1 for v in verdicts if not v.ok)
+        protected = show_protection(
+            hub.app,
+            principals.hub,
+            principals,
+            kafka_operator=_operator_config(secure, principals.hub),
+            run_dir=run_dir,
+            console=console,
+            chains=(len(verdicts), broken),
+        )
+    if secure is not None:
+        _show_feed_isolation(principals, console)
     console.line()
     console.say("done", seconds=time.monotonic() - options.started)
     case = f"'{FOOD_CASE.owning_agency}/{FOOD_CASE.case_number}'"
-    console.say("explore", run_dir=run_dir, case=case)
-    console.say("broker_left", bootstrap=",".join(settings.bootstrap_servers))
-    return 0 if verified else 1
+    key_file = run_dir / "keys" / STORE_KEY_FILE
+    console.say("explore", run_dir=run_dir, key_file=key_file, case=case)
+    left = "broker_left" if secure is None else "broker_left_sasl"
+    console.say(left, bootstrap=",".join(settings.bootstrap_servers))
+    return 0 if not broken and protected.ok else 1
+
+
+def _operator_config(secure: SecureRun | None, hub_settings: Settings) -> dict[str, Any]:
+    """The connection that reads every topic's raw records: the broker's super user in a
+    secure run (no service principal may read them all), else the hub's own."""
+    if secure is not None:
+        return secure.operator
+    from hub.kafka_config import kafka_config  # noqa: PLC0415
+
+    return kafka_config(hub_settings)
+
+
+def _open_broker(
+    settings: Settings, run_dir: Path, options: DemoOptions, console: Console
+) -> tuple[Settings, SecureRun | None]:
+    """Start or reuse the broker; with ``--secure`` the sasl profile, reached over SASL_SSL."""
+    if not options.secure:
+        start_broker(settings, console)
+        return settings, None
+    secure = SecureRun.on_local_broker(settings, run_dir)
+    started = start_sasl_broker(settings)
+    bootstrap = ",".join(secure.settings.bootstrap_servers)
+    console.say("broker_started" if started else "broker_reused", prefix=f"broker {bootstrap}: ")
+    return secure.settings, secure
+
+
+def _principals(
+    secure: SecureRun | None, hub_settings: Settings, directory_file: Path, console: Console
+) -> Principals:
+    """Who each client connects as; a secure run first gives every principal its credentials
+    and applies the ACLs of the directory and of the agencies the story admits."""
+    if secure is None:
+        return Principals.plain(hub_settings)
+    admitted = [agency_id for agency_id, *_ in AGENCIES]
+    users, acls = provision(secure, hub_settings, directory_file, admitted)
+    console.say(
+        "secure_provisioned",
+        users=users,
+        file=secure.credentials_file,
+        created=len(acls.created),
+        unchanged=acls.unchanged,
+    )
+    console.say("secure_principals")
+    return Principals.for_secure_run(secure, hub_settings)
+
+
+def _show_feed_isolation(principals: Principals, console: Console) -> None:
+    """One agency asks for another's feed: the broker must refuse it (else ``DemoError``)."""
+    reader, other = MARKET_REGULATION, NATURAL_RESOURCES
+    refusal = refused_feed_read(principals.agency(reader), other)
+    console.heading("secure_heading")
+    console.say("secure_refused", prefix="  ", reader=reader, other=other, error=refusal)

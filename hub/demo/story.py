@@ -5,17 +5,22 @@ simulated clock: the agencies join, liaison officers are designated, the market 
 registers a major food-safety case and notifies its partners (one acknowledges late), the
 procuratorate asks for verification help and issues two recommendations (one organ replies on
 time, one misses the legal deadline), a land dispute is mediated to a settlement, and at year
-end the assessment ranks the organs.
+end the assessment ranks the organs. A trade-secrets case is registered ``CONFIDENTIAL``: its
+content reaches only the participants cleared for that level (``DEMO_CLEARANCES``), everyone
+else its masked form.
 
-People's names are the placeholder names of Chinese legal writing (张三, 李四, 王五 …): plainly
-fictional. Every step is a command an agency system publishes, or a scheduler tick at which the
+People's names are the placeholder names of Chinese legal writing (张三, 李四, 王五 …) and their
+ID numbers are runs of zeros with the check digit X: plainly fictional, and personal data the
+hub stores encrypted per person (``PERSONAL_DATA`` lists what must never appear in plaintext).
+Every step is a command an agency system publishes, or a scheduler tick at which the
 hub records the deadlines that have passed unmet. The story is pure data over
 ``hub.cases.commands``: the demo runner publishes it through Kafka; tests replay it in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID, uuid5
@@ -28,6 +33,7 @@ from hub.cases.commands import (
     Adoption,
     AgencyRole,
     CaseRef,
+    Classification,
     CloseRecommendation,
     Command,
     CompleteAssistance,
@@ -106,6 +112,42 @@ OFFICERS: tuple[tuple[str, str, str, str], ...] = (
 
 FOOD_CASE = CaseRef(MARKET_REGULATION, "市监案〔2026〕001号")
 LAND_CASE = CaseRef(NATURAL_RESOURCES, "自然资案〔2026〕014号")
+#: A CONFIDENTIAL case: trade secrets, whose content only its cleared participants may read.
+CONFIDENTIAL_CASE = CaseRef(MARKET_REGULATION, "市监案〔2026〕027号")
+#: Text of the confidential case that a feed carrying its content holds, and a masked one not.
+CONFIDENTIAL_TITLE = "某科技公司商业秘密被侵犯案 (trade secrets of a fictional tech firm)"
+CONFIDENTIAL_MARKER = "XJ-9 battery-separator formula"
+
+#: Who is cleared for which level in the demo (the run folder's clearance file; any agency not
+#: named is INTERNAL). The procuratorate supervises every case and the owning enforcement
+#: agency holds its own files: both read CONFIDENTIAL. The Justice Bureau (a participant of
+#: every case, for dispute work) and the Rule-of-Law Office (notified of major cases, it runs
+#: the assessment) do not need a trade secret's content, so they get its masked form.
+DEMO_CLEARANCES: tuple[tuple[str, str], ...] = (
+    (PROCURATORATE, "CONFIDENTIAL"),
+    (MARKET_REGULATION, "CONFIDENTIAL"),
+)
+
+#: The land dispute's parties (Party.name and Party.id_number are personal data). The
+#: applicant is the person the demo erases at the end; the third party stays readable.
+APPLICANT = Party("吴十 (Wu Shi, fictional)", "applicant", "00000000000000000X")
+THIRD_PARTY = Party("郑十一 (Zheng Shiyi, fictional)", "third-party", "00000000000000001X")
+
+
+def _name_parts(name: str) -> list[str]:
+    """``"张三 (Zhang San, fictional)"`` -> ``["张三", "Zhang San"]``."""
+    chinese, _, rest = name.partition(" (")
+    return [chinese, rest.partition(",")[0]]
+
+
+#: Every fictional name (its Chinese and its romanised part) and ID number of the story: none
+#: may appear in plaintext in the event store or on any Kafka topic.
+PERSONAL_DATA: tuple[str, ...] = (
+    *(part for _, _, name, _ in OFFICERS for part in _name_parts(name)),
+    *(part for party in (APPLICANT, THIRD_PARTY) for part in _name_parts(party.name)),
+    APPLICANT.id_number,
+    THIRD_PARTY.id_number,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +209,16 @@ def _officer(agency: str) -> str:
     return next(o for a, o, _, _ in OFFICERS if a == agency)
 
 
-def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by nature
+def demo_story() -> list[Step | Tick]:
+    """The story as ``casehub demo`` tells it: the year of ``story()`` and the CONFIDENTIAL
+    trade-secrets case."""
+    return story(confidential=True)
+
+
+def story(*, confidential: bool = False) -> list[Step | Tick]:  # noqa: C901, PLR0915 - long by nature
+    """The year of the cooperation opinion; with ``confidential``, also the trade-secrets case
+    (``demo_story``). The pipeline's tests replay the year alone, whose steps keep the same
+    event ids either way."""
     s = _Story()
 
     def env(moment: datetime, agency: str) -> Envelope:
@@ -348,10 +399,7 @@ def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by na
             LAND_CASE,
             "ZY-2026-002",
             "The villager disputes the demolition order.",
-            (
-                Party("吴十 (Wu Shi, fictional)", "applicant", "110101199001011234"),
-                Party("市自然资源局", "respondent-organ"),
-            ),
+            (APPLICANT, Party("市自然资源局", "respondent-organ"), THIRD_PARTY),
         ),
         "the Justice Bureau opens an administrative dispute on the land case",
         "司法局就该案启动行政争议实质性化解",
@@ -547,9 +595,59 @@ def story() -> list[Step | Tick]:  # noqa: C901, PLR0915 - a story is long by na
             f"the procuratorate closes {rec}",
             f"检察院办结 {rec}",
         )
+    if confidential:
+        _confidential_case(s, env)
     s.tick(at("2026-12-31", 23))
     # Written mechanism by mechanism, told in time order (a stable sort keeps same-moment order).
     return sorted(s.steps, key=lambda step: step.at)
+
+
+def _confidential_case(s: _Story, env: Callable[[datetime, str], Envelope]) -> None:
+    """A CONFIDENTIAL case: trade secrets (classification, docs/security.md)."""
+    moment = at("2026-08-03", 10)
+    s.add(
+        moment,
+        MARKET_REGULATION,
+        RegisterCase(
+            dataclasses.replace(
+                env(moment, MARKET_REGULATION), classification=Classification.CONFIDENTIAL
+            ),
+            CONFIDENTIAL_CASE,
+            title=CONFIDENTIAL_TITLE,
+            category="trade-secrets",
+            summary=f"A former engineer is suspected of selling the {CONFIDENTIAL_MARKER}.",
+            major=MajorFlag(
+                "TB-2026-027",
+                "重大案件通报：涉商业秘密，内容仅限参与单位 (trade secrets: for participants only)",
+                (RULE_OF_LAW_OFFICE,),
+            ),
+        ),
+        "the Market Regulation Bureau registers a CONFIDENTIAL trade-secrets case, notified to"
+        " the Rule-of-Law Office",
+        "市场监管局登记涉商业秘密案件（机密 CONFIDENTIAL），向依法治市办通报",
+    )
+    when = at("2026-08-03", 15)
+    s.add(
+        when,
+        RULE_OF_LAW_OFFICE,
+        AcknowledgeNotice(env(when, RULE_OF_LAW_OFFICE), CONFIDENTIAL_CASE, "TB-2026-027"),
+        "the Rule-of-Law Office acknowledges the notice (it reads metadata only)",
+        "依法治市办签收通报（仅见元数据）",
+    )
+    moment = at("2026-08-05", 10)
+    s.add(
+        moment,
+        MARKET_REGULATION,
+        ShareInformation(
+            env(moment, MARKET_REGULATION),
+            CONFIDENTIAL_CASE,
+            "INFO-27",
+            f"Forensic report: the {CONFIDENTIAL_MARKER} was copied to a private drive.",
+            (DocumentRef("DOC-MR-0027", "d" * 64, "电子取证报告 forensic report"),),
+        ),
+        "the Market Regulation Bureau shares the forensic report with the case's participants",
+        "市场监管局向参与单位共享电子取证报告",
+    )
 
 
 def steps_by_agency(steps: list[Step | Tick]) -> Iterator[tuple[str, Command]]:

@@ -1,10 +1,13 @@
 """The end of the demo: the views fed from Kafka, then what the record shows.
 
-``feed_views`` runs every projection (``consumers.runner.KafkaViewRunner``) from
-``casehub.timeline`` and ``casehub.deadletter`` until each view's stored position reaches the
-last record of every partition. ``summarize`` prints the case timelines, the chain
-verification, the open and missed deadlines on the legal clock at the story's end and the
-assessment ranking, and writes the HTML reports into the run folder.
+``feed_views`` runs every projection (``consumers.runner.KafkaViewRunner``, as the settings'
+principal: ``casehub-views`` in a secure run) from ``casehub.timeline`` and
+``casehub.deadletter`` until each view's stored position reaches the last record of every
+partition. ``summarize`` prints the case timelines, the chain verification (against the heads
+the auditor reads on ``casehub.timeline``), the open and missed deadlines on the legal clock at
+the story's end and the assessment ranking, and writes the HTML reports into the run folder;
+the case exports are read as the hub's auditor reads them (``history_for`` with the auditor's
+``ReadingLens``: personal data revealed, ``[erased]`` for an erased person).
 """
 
 from __future__ import annotations
@@ -27,23 +30,27 @@ from hub.assessment.config import load_config
 from hub.assessment.model import OrganScore
 from hub.assessment.report import render
 from hub.assessment.scoring import score_year
-from hub.audit.history import CaseRef, history
+from hub.audit.history import CaseRef, history_for
 from hub.audit.render import render_export
 from hub.audit.verify import Verdict, verify_all, verify_case
 from hub.demo.errors import DemoError
 from hub.demo.labels import sentence
 from hub.demo.run import Console, agency_names
-from hub.demo.story import FOOD_CASE, LAND_CASE
+from hub.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
 from hub.i18n import Lang, agency_label, t
+from hub.kafka_config import kafka_config
 from hub.logging import get_logger
+from hub.privacy.access import AUDITOR
+from hub.privacy.reveal_views import ReadingLens
 from hub.rules.clocks import TIMEZONE, local_date
 from hub.settings import Settings
-from hub.topics import kafka_config
 
 VIEWS_FILE = "views.sqlite"
 VIEWS_TIMEOUT_S = 90.0
 STALL_S = 12.0
 _REGISTERED_TOPIC = "hub.cases.domainmodel:Case.Registered"
+#: The story's cases, in the order the summary shows them.
+CASES = (FOOD_CASE, LAND_CASE, CONFIDENTIAL_CASE)
 
 log = get_logger(__name__)
 
@@ -179,7 +186,7 @@ def _published_heads(store: ViewStore) -> dict[str, tuple[int, str]]:
 
 def print_timelines(app: Any, store: ViewStore, console: Console) -> None:
     console.heading("timelines")
-    for ref in (FOOD_CASE, LAND_CASE):
+    for ref in CASES:
         case = _case_ref(ref.owning_agency, ref.case_number)
         rows = store.rows(timelines.VIEW, "entries", {"case_id": str(case.case_id)})
         title = app.get_case(case.case_id).title
@@ -195,9 +202,33 @@ def _local(recorded_at: object) -> str:
     return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
-def print_verification(app: Any, store: ViewStore, console: Console) -> list[Verdict]:
+def timeline_heads(auditor: Settings) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
+    """(version, hash) and label of every case's head on ``casehub.timeline``, read as the
+    auditor reads it (``casehub audit verify --all``'s anchor)."""
+    from hub.audit.history import AuditError  # noqa: PLC0415
+    from hub.audit.timeline import case_heads  # noqa: PLC0415
+
+    try:
+        heads = case_heads(auditor)
+    except AuditError as exc:
+        raise DemoError(f"the auditor could not read the timeline: {exc}") from None
+    return (
+        {str(k): (h.version, h.event_hash) for k, h in heads.items()},
+        {str(k): h.label for k, h in heads.items()},
+    )
+
+
+def print_verification(
+    app: Any, store: ViewStore, console: Console, auditor: Settings | None = None
+) -> list[Verdict]:
+    """Every case's hash chain, against the timeline's heads (read as ``auditor``) or, without
+    an auditor, the heads the audit-trail view received."""
     console.heading("verify")
-    verdicts = verify_all(app, _all_cases(app), _published_heads(store))
+    if auditor is None:
+        verdicts = verify_all(app, _all_cases(app), _published_heads(store))
+    else:
+        heads, labels = timeline_heads(auditor)
+        verdicts = verify_all(app, _all_cases(app), heads, anchor="kafka", published_labels=labels)
     for verdict in verdicts:
         console.line(verdict.line())
     broken = sum(1 for v in verdicts if not v.ok)
@@ -265,12 +296,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("_") or "case"
 
 
-def write_case_exports(app: Any, store: ViewStore, run_dir: Path) -> list[Path]:
+def write_case_exports(app: Any, store: ViewStore, run_dir: Path, settings: Settings) -> list[Path]:
+    """Each case's export (zh, en) as the hub's auditor reads it: everything, personal data
+    revealed (``[erased]`` for an erased person); ``settings`` name the key store and the
+    clearances."""
     published = _published_heads(store)
+    lens = ReadingLens.for_settings(settings, AUDITOR)
     written = []
-    for ref in (FOOD_CASE, LAND_CASE):
+    for ref in CASES:
         case = _case_ref(ref.owning_agency, ref.case_number)
-        found = history(app, case)
+        found = history_for(app, case, lens)
         verdict = verify_case(app, case, published)
         for lang in ("zh", "en"):
             name = f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{lang}.html"
@@ -280,15 +315,27 @@ def write_case_exports(app: Any, store: ViewStore, run_dir: Path) -> list[Path]:
     return written
 
 
-def summarize(app: Any, run_dir: Path, console: Console, *, today: datetime) -> bool:
-    """Print and write the end of the story; True when every hash chain verified."""
+def summarize(
+    app: Any,
+    run_dir: Path,
+    console: Console,
+    *,
+    today: datetime,
+    auditor: Settings | None = None,
+    reader: Settings | None = None,
+) -> list[Verdict]:
+    """Print and write the end of the story; returns every case's chain verdict.
+
+    ``auditor``: the settings the chain verification reads ``casehub.timeline`` with (the
+    ``casehub-audit`` principal in a secure run). ``reader``: the settings naming the key
+    store and clearances the case exports are read with (default: the auditor's)."""
     store = SQLiteViewStore(str(run_dir / VIEWS_FILE))
     try:
         print_timelines(app, store, console)
-        verdicts = print_verification(app, store, console)
+        verdicts = print_verification(app, store, console, auditor)
         print_deadlines(store, console, local_date(today))
         reports = print_ranking(store, console, today.year, run_dir)
-        exports = write_case_exports(app, store, run_dir)
+        exports = write_case_exports(app, store, run_dir, reader or auditor or app.settings)
     finally:
         store.close()
     console.heading("reports")
@@ -296,4 +343,4 @@ def summarize(app: Any, run_dir: Path, console: Console, *, today: datetime) -> 
         what = " / ".join(sentence(key, lang) for lang in console.langs)
         for path in paths:
             console.line(f"  {what}: {path}")
-    return all(v.ok for v in verdicts)
+    return verdicts

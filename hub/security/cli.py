@@ -83,16 +83,9 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _agencies(args: argparse.Namespace, settings: Settings) -> list[str]:
-    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` fast
+    from hub.security.provision import directory_agencies  # noqa: PLC0415
 
-    if args.directory_file is not None:
-        with CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, settings=settings) as hub:
-            hub.apply_directory_file(args.directory_file)
-            view = hub.directory()
-    else:
-        with CaseHub(settings=settings) as hub:
-            view = hub.directory()
-    return sorted({a.agency_id for a in view.agencies} | set(args.agency))
+    return directory_agencies(settings, args.directory_file, args.agency)
 
 
 def _admin_config(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:

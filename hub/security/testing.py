@@ -18,9 +18,10 @@ from typing import Any
 from hub.broker import client_config
 from hub.broker.config import broker_tls, cluster_spec
 from hub.broker.testing import session_broker
-from hub.security.acls import SERVICE_USERS, acls_for
+from hub.security.acls import SERVICE_USERS
 from hub.security.admin import AclChanges, SecurityAdmin
-from hub.security.credentials import Secret, generate_password, upsert_credentials_file
+from hub.security.credentials import Secret
+from hub.security.provision import apply_directory_acls, create_credentials
 from hub.settings import Settings
 from hub.topics import DEADLETTER, INGEST_GROUP, LEADER, LEADER_GROUP, RELAY_POSITION, TIMELINE
 
@@ -113,11 +114,9 @@ def secure_broker(
         agencies = sorted(agencies)
         broker = SecureBroker(settings, admin_config, credentials_file=scratch / "kafka.toml")
         with SecurityAdmin(admin_config) as admin:
-            for name in (*SERVICE_USERS, *agencies):
-                broker.passwords[name] = generate_password()
-                admin.upsert_scram(name, broker.passwords[name])
-                upsert_credentials_file(broker.credentials_file, name, broker.passwords[name])
-            broker.first_apply = admin.apply_acls(acls_for(agencies))
+            users = (*SERVICE_USERS, *agencies)
+            broker.passwords = create_credentials(admin, users, broker.credentials_file)
+            broker.first_apply = apply_directory_acls(admin, agencies)
         yield broker
 
 

@@ -10,7 +10,23 @@ from pathlib import Path
 
 import pytest
 
+from hub.cases.ids import case_id_for
+from hub.demo.story import (
+    APPLICANT,
+    CONFIDENTIAL_CASE,
+    CONFIDENTIAL_MARKER,
+    JUSTICE_BUREAU,
+    PERSONAL_DATA,
+    PROCURATORATE,
+    RULE_OF_LAW_OFFICE,
+    THIRD_PARTY,
+    Step,
+    Tick,
+    demo_story,
+)
+from hub.serve.testing import read_topic
 from hub.settings import PROJECT_ROOT
+from hub.topics import TIMELINE, feed_topic
 
 pytestmark = pytest.mark.kafka
 
@@ -58,6 +74,20 @@ def test_the_first_line_names_the_run_folder(runs):
         assert first.rstrip().endswith(f"run-{n}")
 
 
+def test_every_step_is_recorded_but_the_one_deliberate_refusal(runs):
+    """As many steps recorded, refused (with the story's reason) and ticks run as the story
+    holds; ``tests/integration/test_demo_secure.py`` asks the same of ``--secure``."""
+    steps = demo_story()
+    accepted = sum(1 for s in steps if isinstance(s, Step) and not s.refused)
+    refused = [s.refused for s in steps if isinstance(s, Step) and s.refused]
+    for run in runs:
+        lines = [ln for ln in run.stdout.splitlines() if re.match(r"\[\s*\d+/\d+\] ", ln)]
+        assert len(lines) == len(steps)
+        assert sum("✓" in ln for ln in lines) == accepted
+        assert [re.search(r"✗ .*\): (\w+):", ln).group(1) for ln in lines if "✗" in ln] == refused
+        assert sum("⏰" in ln for ln in lines) == sum(1 for s in steps if isinstance(s, Tick))
+
+
 def test_the_missed_reply_deadline_of_jj_2026_02_is_named(runs):
     """The scheduler's tick records the Natural Resources Bureau's missed reply, and says so."""
     for run in runs:
@@ -77,7 +107,7 @@ def test_the_ranking_puts_market_regulation_above_natural_resources(runs):
 def test_the_chain_verification_passed(runs):
     """Every case's hash chain verifies, against the heads the timeline published."""
     for run in runs:
-        assert "chain verification passed: 2 case(s) checked, 0 broken" in run.stdout
+        assert "chain verification passed: 3 case(s) checked, 0 broken" in run.stdout
         assert "BROKEN" not in run.stdout
 
 
@@ -88,7 +118,7 @@ def test_the_html_reports_it_names_exist(runs):
         assessment = [p for p in paths if p.name.startswith("assessment-")]
         exports = [p for p in paths if p.name.startswith("case-")]
         assert len(assessment) == 2
-        assert len(exports) == 4
+        assert len(exports) == 6
         for path in paths:
             assert path.is_file(), path
         text = {p.name: p.read_text(encoding="utf-8") for p in assessment}
@@ -102,3 +132,147 @@ def test_the_broker_is_left_running_and_the_way_to_stop_it_is_said(runs):
     """The last line says the broker still runs and how to stop it."""
     for run in runs:
         assert "casehub broker down" in run.stdout.strip().splitlines()[-1]
+
+
+# --- data protection (issue #10) ---------------------------------------------------------------
+def _run_dir(run: subprocess.CompletedProcess[str]) -> Path:
+    return Path(run.stdout.splitlines()[0].rsplit(": ", 1)[1].strip())
+
+
+def test_each_run_creates_its_keys_and_shows_no_key_material(runs):
+    """Each run makes its sealing key pair, store key and key store in its own folder and
+    says so (a key id at most): the keys' own bytes are printed nowhere."""
+    for run in runs:
+        run_dir = _run_dir(run)
+        keys = run_dir / "keys"
+        assert "created the hub's sealing key pair" in run.stdout
+        assert f"event store encrypted at rest (AES-GCM): key file {keys / 'store.key'}" in (
+            run.stdout
+        )
+        assert f"key store apart from the store: {keys / 'keystore.json'}" in run.stdout
+        assert "procuratorate, market-regulation cleared for CONFIDENTIAL" in run.stdout
+        for secret in ("hub-sealing.key", "store.key"):
+            assert (keys / secret).stat().st_mode & 0o077 == 0, secret
+        store_key = (keys / "store.key").read_text().strip()
+        private = (keys / "hub-sealing.key").read_text()
+        body = "".join(private.splitlines()[1:-1])
+        printed = run.stdout + run.stderr
+        assert store_key not in printed
+        assert body not in printed
+        assert (keys / "keystore.json").is_file()
+
+
+def test_the_confidential_case_is_masked_on_the_feeds_of_those_not_entitled(runs):
+    """The run says the cleared participant's feed carries the confidential content and the
+    others only its masked form."""
+    for run in runs:
+        section = _section(run.stdout, "Data protection")
+        assert re.search(
+            r"\(procuratorate\) \(participant, cleared for CONFIDENTIAL\): [1-9]\d* record\(s\), "
+            r"none masked, the content readable",
+            section,
+        )
+        for agency in (JUSTICE_BUREAU, RULE_OF_LAW_OFFICE):
+            assert re.search(rf"\({agency}\) \(.*\): [1-9]\d* record\(s\), all masked", section)
+
+
+def test_the_raw_feeds_on_kafka_hold_the_confidential_content_only_where_entitled(
+    runs, hub_settings, kafka_bootstrap
+):
+    """Read independently after the last run: the confidential text is on the timeline and
+    the procuratorate's feed, and on neither the Justice Bureau's nor the Rule-of-Law
+    Office's, whose records of the case say ``"masked":true``."""
+    assert runs[-1].returncode == 0
+    settings = hub_settings.with_overrides(kafka_bootstrap=kafka_bootstrap)
+    key = str(case_id_for(CONFIDENTIAL_CASE.owning_agency, CONFIDENTIAL_CASE.case_number))
+    marker = CONFIDENTIAL_MARKER.encode()
+
+    def values(topic: str) -> list[bytes]:
+        return [r.value for r in read_topic(settings, topic) if r.key == key.encode()]
+
+    assert any(marker in v for v in values(TIMELINE))
+    assert any(marker in v for v in values(feed_topic(PROCURATORATE)))
+    for agency in (JUSTICE_BUREAU, RULE_OF_LAW_OFFICE):
+        found = values(feed_topic(agency))
+        assert found, agency
+        assert all(marker not in v and b'"masked":true' in v for v in found), agency
+
+
+def test_the_erased_party_reads_erased_and_the_chains_still_verify(runs):
+    """The applicant's erasure is recorded; after it the auditor's history and the HTML
+    exports say [erased] where their name and ID number were, the third party still reads,
+    and the chains verify."""
+    for run in runs:
+        assert "erased the personal data of party p-" in run.stdout
+        assert "PersonalDataErased recorded in case:natural-resources/" in run.stdout
+        section = _section(run.stdout, "Data protection")
+        after = next(ln for ln in section.splitlines() if "after the erasure:" in ln)
+        assert "[erased] (applicant, [erased])" in after
+        assert APPLICANT.name not in after
+        assert THIRD_PARTY.name in after
+        assert "after the erasure the chains still verify (audit verify --all): 3 case(s)" in (
+            section
+        )
+        for export in _run_dir(run).glob("case-natural-resources-*.html"):
+            html = export.read_text(encoding="utf-8")
+            assert "[erased]" in html, export
+            assert APPLICANT.id_number not in html
+            assert APPLICANT.name.partition(" (")[0] not in html
+            assert THIRD_PARTY.name.partition(" (")[0] in html
+
+
+def test_no_personal_data_in_plaintext_in_the_store_or_on_kafka(
+    runs, hub_settings, kafka_bootstrap
+):
+    """The run reports the store file and every Kafka record free of the story's names and
+    ID numbers; checked again here on the last run's store file and raw timeline records."""
+    for run in runs:
+        assert re.search(
+            r"no personal data in plaintext \(20 fictional names / ID numbers searched\): "
+            r"store file ✓, views file ✓, [1-9]\d* Kafka records ✓",
+            run.stdout,
+        )
+    store = b"".join(p.read_bytes() for p in _run_dir(runs[-1]).glob("hub.sqlite*"))
+    settings = hub_settings.with_overrides(kafka_bootstrap=kafka_bootstrap)
+    timeline = b"".join(r.value for r in read_topic(settings, TIMELINE))
+    assert timeline
+    for value in PERSONAL_DATA:
+        assert value.encode() not in store
+        assert value.encode() not in timeline
+
+
+def test_the_explore_line_opens_the_encrypted_store(runs, kafka_bootstrap):
+    """With the settings the run suggests, `audit verify --all` passes on its encrypted store
+    (after the erasure) against the timeline, and `store status` says it is encrypted at rest
+    and finds a problem without the key."""
+    run = runs[-1]
+    run_dir = _run_dir(run)
+    env = dict(os.environ)
+    env |= {
+        "CASEHUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CASEHUB_DATA_DIR": str(run_dir),
+        "CASEHUB_STORE_CIPHER_KEY_FILE": str(run_dir / "keys" / "store.key"),
+    }
+    for name in ("CASEHUB_SQLITE_PATH", "CASEHUB_STORE", "CASEHUB_STORE_CIPHER_KEY"):
+        env.pop(name, None)
+
+    def casehub(*argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hub.cli", *argv],
+            capture_output=True,
+            text=True,
+            env=env | extra,
+            cwd=PROJECT_ROOT,
+            timeout=120,
+            check=False,
+        )
+
+    verify = casehub("audit", "verify", "--all")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "3 case(s) checked, 0 broken" in verify.stdout
+    status = casehub("store", "status")
+    assert status.returncode == 0, status.stderr
+    assert "encryption at rest: on" in status.stdout
+    refused = casehub("store", "status", CASEHUB_STORE_CIPHER_KEY_FILE="")
+    assert refused.returncode != 0
+    assert "is encrypted" in refused.stdout + refused.stderr

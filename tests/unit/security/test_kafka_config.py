@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from hub import topics
 from hub.errors import SetupError
 from hub.kafka_config import kafka_config
+from hub.publish import producer_config
 from hub.security.credentials import CREDENTIALS_FILE_ENV
 from hub.settings import Settings, load_settings
 
@@ -89,3 +93,31 @@ def test_the_password_may_come_from_the_credentials_file(tmp_path, monkeypatch):
 def test_a_misconfiguration_is_one_clear_error(overrides, message):
     with pytest.raises(SetupError, match=message):
         kafka_config(Settings(**overrides))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(topics.kafka_config, id="hub.topics"),
+        pytest.param(producer_config, id="hub.publish"),
+    ],
+)
+def test_the_topics_and_publisher_configs_mask_the_password(build, caplog):
+    """The topic admin's and the agency publisher's connection arguments are
+    ``hub.kafka_config``'s: the password works as a string but prints, reprs and logs as
+    ``********``."""
+    settings = Settings(
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_username="market-regulation",
+        kafka_sasl_password=PASSWORD,
+    )
+    config = build(settings)
+    assert config == kafka_config(settings)
+    assert config["sasl_plain_password"] == PASSWORD
+    assert config["sasl_plain_password"].encode() == PASSWORD.encode()
+    with caplog.at_level("DEBUG"):
+        logging.getLogger("test").debug("configuration: %s", config)
+        logging.getLogger("test").debug("password: %s", config["sasl_plain_password"])
+    for shown in (repr(config), str(config), f"{config}", caplog.text):
+        assert PASSWORD not in shown
+    assert "'sasl_plain_password': '********'" in repr(config)

@@ -1,0 +1,52 @@
+"""Provisioning as the operator does it: SCRAM credentials for users, the directory's ACLs.
+
+What ``casehub security credentials create`` and ``casehub security apply`` do, callable from
+code: the secure demo (``casehub demo --secure``) and the security tests provision the local
+sasl broker with it. The connection is the operator's (``ALTER`` on the cluster: the broker's
+super user); the passwords go to a private TOML credentials file (mode 0600), which is where
+each client then finds its own (``hub.kafka_config``). No password is printed or logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from hub.security.acls import acls_for
+from hub.security.admin import AclChanges, SecurityAdmin
+from hub.security.credentials import Secret, generate_password, upsert_credentials_file
+from hub.settings import Settings
+
+
+def directory_agencies(
+    settings: Settings, directory_file: Path | None = None, extra: Iterable[str] = ()
+) -> list[str]:
+    """The agencies of an operator's directory file, or of the event store's directory."""
+    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` fast
+
+    if directory_file is not None:
+        with CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, settings=settings) as hub:
+            hub.apply_directory_file(directory_file)
+            view = hub.directory()
+    else:
+        with CaseHub(settings=settings) as hub:
+            view = hub.directory()
+    return sorted({a.agency_id for a in view.agencies} | set(extra))
+
+
+def create_credentials(
+    admin: SecurityAdmin, users: Iterable[str], credentials_file: Path
+) -> dict[str, Secret]:
+    """A fresh generated password per user, set on the broker (created, or rotated if the user
+    exists) and recorded in ``credentials_file``; returns them by user."""
+    passwords: dict[str, Secret] = {}
+    for name in users:
+        passwords[name] = generate_password()
+        admin.upsert_scram(name, passwords[name])
+        upsert_credentials_file(credentials_file, name, passwords[name])
+    return passwords
+
+
+def apply_directory_acls(admin: SecurityAdmin, agencies: Iterable[str]) -> AclChanges:
+    """``casehub security apply``: create the ACLs the directory implies that are missing."""
+    return admin.apply_acls(acls_for(list(agencies)))
