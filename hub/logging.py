@@ -62,7 +62,9 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Not cached: a logger that cached its processors is invisible to
+        # structlog.testing.capture_logs, which the tests read; per-batch lines barely notice.
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
