@@ -115,7 +115,7 @@ cmd_status() {
 
 # The server runs as `postgres`, which must reach PGDATA, and the Unix socket path inside it must
 # stay under the kernel's ~107-byte limit. A checkout under /root (mode 700) or a long path fails
-# either; then the cluster lives in /var/tmp, named after the checkout so each has its own.
+# either; then the cluster lives in /var/tmp, named after the data folder so each has its own.
 relocate_if_needed() {
   local reachable=true
   if [[ "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1; then
@@ -123,7 +123,7 @@ relocate_if_needed() {
     runuser -u postgres -- test -x "$DATA_ROOT" 2>/dev/null || reachable=false
   fi
   if [[ "$reachable" == false || $(( ${#PGDATA} + 20 )) -gt 100 ]]; then
-    PGDATA="/var/tmp/casehub-pg-$(printf '%s' "$ROOT" | md5sum | cut -c1-10)"
+    PGDATA="/var/tmp/casehub-pg-$(printf '%s' "$DATA_ROOT" | md5sum | cut -c1-10)"
   fi
 }
 

@@ -19,10 +19,19 @@ def store_env(settings: Settings) -> dict[str, str]:
     Checks that the configured key (or its absence) reads the stored events, so a wrong key
     is refused before the application writes anything (``hub.store.keys``).
     """
-    from hub.store.keys import check_store_key, cipher_env, store_key  # noqa: PLC0415
+    from hub.store.keys import (  # noqa: PLC0415
+        APPLICATION_NAME,
+        check_store_key,
+        cipher_env,
+        store_key,
+    )
 
     key = store_key(settings)
-    env = _backend_env(settings)
+    backend = _backend_env(settings)
+    # eventsourcing reads the process environment too, the application's name first:
+    # CASEHUB_POSTGRES_PORT (which is also our own setting's variable) would beat the
+    # POSTGRES_PORT given here. Pinned under both names, the settings alone decide.
+    env = backend | {f"{APPLICATION_NAME}_{name}": value for name, value in backend.items()}
     check_store_key(settings, env, key)
     return env | cipher_env(key)
 

@@ -11,6 +11,7 @@ import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -109,14 +110,21 @@ def _pg(verb: str, data_dir: Path) -> None:
     env = dict(os.environ) | {
         "CASEHUB_DATA_DIR": str(data_dir),
         "CASEHUB_POSTGRES_PORT": str(PRIVATE_PG_PORT),
+        "CASEHUB_POSTGRES_DBNAME": _dbname(data_dir),
     }
     subprocess.run(["bash", str(PG_SH), verb], env=env, check=True, capture_output=True)
 
 
+def _dbname(data_dir: Path) -> str:
+    """A database of this test's own: pg.sh may keep a cluster across runs (/var/tmp)."""
+    return (data_dir / "dbname").read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def private_postgres(tmp_path_factory):
-    """A PostgreSQL cluster of our own (pg.sh with its own data dir and port)."""
+    """A PostgreSQL cluster of our own (pg.sh with its own data dir and port), a fresh database."""
     data_dir = tmp_path_factory.mktemp("private-pg")
+    (data_dir / "dbname").write_text(f"outage_{uuid4().hex[:12]}", encoding="utf-8")
     _pg("up", data_dir)
     yield data_dir
     _pg("down", data_dir)
@@ -129,13 +137,22 @@ def test_postgres_stopped_then_started_mid_stream_stops_reports_and_resumes(
     """PostgreSQL goes away while events flow: the hub stops advancing, says so, and once the
     database is back it resumes with nothing lost or doubled."""
     settings = hub_settings.with_overrides(
-        kafka_bootstrap=kafka_bootstrap, store="postgres", postgres_port=PRIVATE_PG_PORT
+        kafka_bootstrap=kafka_bootstrap,
+        store="postgres",
+        postgres_port=PRIVATE_PG_PORT,
+        postgres_dbname=_dbname(private_postgres),
     )
     t.reset_kafka(settings)
     directory_file = t.write_directory_file(tmp_path / "directory.toml")
     env = t.serve_env(settings, tmp_path / "unused.sqlite")
-    env |= {"CASEHUB_STORE": "postgres", "CASEHUB_POSTGRES_PORT": str(PRIVATE_PG_PORT)}
+    env |= {
+        "CASEHUB_STORE": "postgres",
+        "CASEHUB_POSTGRES_PORT": str(PRIVATE_PG_PORT),
+        "CASEHUB_POSTGRES_DBNAME": _dbname(private_postgres),
+    }
     log = tmp_path / "serve.log"
+    with open_hub(settings):
+        pass  # the fresh database's tables, before serve and this process race to create them
     proc = t.start_serve(env, log, directory_file=directory_file)
     try:
         with open_hub(settings) as app:
