@@ -287,26 +287,15 @@ class CaseHub(Application[UUID]):
             )
         if not reason.strip():
             raise RuleViolation("the reason for an erasure must not be blank")
-        with self._lock:
-            uow = self._unit_of_work(None)
-            try:
-                self._check_key_store(uow)
-                recorded = self._record_personal_data(
-                    uow,
-                    info.mentions,
-                    by=by,
-                    subject=subject,
-                    on_case=lambda case, meta: case.record_personal_data_erased(
-                        meta, subject, reason
-                    ),
-                    on_directory=lambda directory, author, agency: (
-                        directory.record_personal_data_erased(author, agency, subject, reason)
-                    ),
-                )
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
+        recorded = self._record_wherever_mentioned(
+            info.mentions,
+            by=by,
+            subject=subject,
+            on_case=lambda case, meta: case.record_personal_data_erased(meta, subject, reason),
+            on_directory=lambda directory, author, agency: directory.record_personal_data_erased(
+                author, agency, subject, reason
+            ),
+        )
         destroyed = self.keystore.destroy(subject)
         return PersonalDataChange(subject, tuple(recorded), key_destroyed=destroyed)
 
@@ -335,28 +324,17 @@ class CaseHub(Application[UUID]):
         if key is None:
             raise SubjectErased(f"personal data of subject {subject} was erased")
         token = seal(key, subject, field_name, value)
-        with self._lock:
-            uow = self._unit_of_work(None)
-            try:
-                self._check_key_store(uow)
-                recorded = self._record_personal_data(
-                    uow,
-                    info.mentions,
-                    by=by,
-                    subject=subject,
-                    on_case=lambda case, meta: case.record_personal_data_corrected(
-                        meta, subject, field_name, token
-                    ),
-                    on_directory=lambda directory, author, agency: (
-                        directory.record_personal_data_corrected(
-                            author, agency, subject, field_name, token
-                        )
-                    ),
-                )
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
+        recorded = self._record_wherever_mentioned(
+            info.mentions,
+            by=by,
+            subject=subject,
+            on_case=lambda case, meta: case.record_personal_data_corrected(
+                meta, subject, field_name, token
+            ),
+            on_directory=lambda directory, author, agency: directory.record_personal_data_corrected(
+                author, agency, subject, field_name, token
+            ),
+        )
         self.keystore.record_correction(subject, field_name, token)
         return PersonalDataChange(subject, tuple(recorded), key_destroyed=False)
 
@@ -381,6 +359,35 @@ class CaseHub(Application[UUID]):
                 destroyed.append(subject)
             start = int(batch[-1].id) + 1
         return destroyed
+
+    def _record_wherever_mentioned(
+        self,
+        mentions: Sequence[str],
+        *,
+        by: str,
+        subject: str,
+        on_case: Callable[[Case, Meta], bool],
+        on_directory: Callable[[Directory, Author, str], bool],
+    ) -> list[str]:
+        """One transaction: ``on_case``/``on_directory`` on every existing place that mentions
+        the subject (after checking the key store); returns the places that recorded."""
+        with self._lock:
+            uow = self._unit_of_work(None)
+            try:
+                self._check_key_store(uow)
+                recorded = self._record_personal_data(
+                    uow,
+                    mentions,
+                    by=by,
+                    subject=subject,
+                    on_case=on_case,
+                    on_directory=on_directory,
+                )
+                self._commit(uow)
+            except BaseException:
+                self._evict(uow)
+                raise
+        return recorded
 
     def _record_personal_data(
         self,
