@@ -1,0 +1,217 @@
+"""The admin client: topics, offsets, groups and cluster facts, with bounded waits.
+
+Every call waits at most ``timeout_s`` and turns librdkafka's errors into the hub's:
+``KafkaUnavailable`` when the cluster does not answer, ``SetupError`` when it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+from confluent_kafka import (
+    ConsumerGroupTopicPartitions,
+    IsolationLevel,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import NewTopic, OffsetSpec  # type: ignore[attr-defined]
+
+from hub.errors import SetupError
+from hub.kafka.clients import admin_client
+from hub.kafka.errors import KafkaUnavailable, describe
+from hub.logging import get_logger
+from hub.settings import Settings
+
+log = get_logger(__name__)
+
+_LATEST: Any = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+_EARLIEST: Any = OffsetSpec.earliest()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class NewTopicSpec:
+    name: str
+    partitions: int
+    replication: int
+    config: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class GroupDescription:
+    group: str
+    state: str
+    members: int
+    #: (topic, partition) -> member id, for every assigned partition
+    assignment: Mapping[tuple[str, int], str]
+
+
+class KafkaAdmin:
+    """One admin connection, closed with the object (``with KafkaAdmin(settings) as admin``)."""
+
+    def __init__(
+        self, settings: Settings, *, client_id: str = "casehub-admin", timeout_s: float = 15.0
+    ) -> None:
+        self.timeout_s = timeout_s
+        self._admin = admin_client(settings, client_id=client_id)
+
+    # --- topics ---------------------------------------------------------------------------------
+    def topics(self) -> dict[str, int]:
+        """Every topic's name and partition count (internal topics left out)."""
+        metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
+        return {
+            name: len(t.partitions)
+            for name, t in metadata.topics.items()
+            if not name.startswith("__") and t.error is None
+        }
+
+    def partition_leaders(self, topic: str) -> dict[int, int]:
+        """partition -> the broker id that leads it (-1 while none does)."""
+        metadata = self._call(lambda: self._admin.list_topics(topic, timeout=self.timeout_s))
+        found = metadata.topics.get(topic)
+        if found is None or found.error is not None:
+            raise SetupError(f"topic {topic} does not exist")
+        return {p: int(m.leader) for p, m in found.partitions.items()}
+
+    def brokers(self) -> dict[int, str]:
+        """broker id -> host:port, of the brokers the cluster reports alive."""
+        metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
+        return {int(b.id): f"{b.host}:{b.port}" for b in metadata.brokers.values()}
+
+    def create_topics(self, specs: Sequence[NewTopicSpec]) -> list[str]:
+        """Create each topic; an existing one is not an error. Returns those created."""
+        if not specs:
+            return []
+        futures = self._admin.create_topics(
+            [
+                NewTopic(
+                    s.name,
+                    num_partitions=s.partitions,
+                    replication_factor=s.replication,
+                    config=dict(s.config),
+                )
+                for s in specs
+            ],
+            operation_timeout=self.timeout_s,
+            request_timeout=self.timeout_s,
+        )
+        created: list[str] = []
+        for name, future in futures.items():
+            try:
+                future.result(timeout=self.timeout_s + 5)
+            except KafkaException as exc:
+                error = exc.args[0]
+                if error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                    continue
+                if error.retriable():
+                    raise KafkaUnavailable(
+                        f"could not create topic {name}: {describe(exc)}"
+                    ) from exc
+                raise SetupError(f"could not create topic {name}: {describe(exc)}") from exc
+            except TimeoutError as exc:
+                raise KafkaUnavailable(f"creating topic {name} timed out") from exc
+            created.append(name)
+            log.info("topic_created", topic=name)
+        return created
+
+    def delete_topics(self, names: Iterable[str]) -> None:
+        names = list(names)
+        if not names:
+            return
+        futures = self._admin.delete_topics(names, operation_timeout=self.timeout_s)
+        for name, future in futures.items():
+            try:
+                future.result(timeout=self.timeout_s + 5)
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise SetupError(f"could not delete topic {name}: {describe(exc)}") from exc
+
+    # --- offsets --------------------------------------------------------------------------------
+    def end_offsets(
+        self, partitions: Iterable[tuple[str, int]], *, committed_only: bool = False
+    ) -> dict[tuple[str, int], int]:
+        """Each partition's end: the high watermark, or with ``committed_only`` the last stable
+        offset (what a ``read_committed`` reader can reach)."""
+        return self._offsets(partitions, _LATEST, committed_only=committed_only)
+
+    def beginning_offsets(
+        self, partitions: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        return self._offsets(partitions, _EARLIEST, committed_only=False)
+
+    def _offsets(
+        self, partitions: Iterable[tuple[str, int]], spec: Any, *, committed_only: bool
+    ) -> dict[tuple[str, int], int]:
+        request = {TopicPartition(t, p): spec for t, p in partitions}
+        if not request:
+            return {}
+        isolation = (
+            IsolationLevel.READ_COMMITTED if committed_only else IsolationLevel.READ_UNCOMMITTED
+        )
+        futures = self._admin.list_offsets(
+            request, isolation_level=isolation, request_timeout=self.timeout_s
+        )
+        out: dict[tuple[str, int], int] = {}
+        for tp, future in futures.items():
+            info = self._result(future, f"offsets of {tp.topic}[{tp.partition}]")
+            out[(tp.topic, tp.partition)] = int(info.offset)
+        return out
+
+    # --- groups ---------------------------------------------------------------------------------
+    def groups(self) -> list[str]:
+        future = self._admin.list_consumer_groups(request_timeout=self.timeout_s)
+        result = self._result(future, "the list of consumer groups")
+        return sorted(g.group_id for g in result.valid)
+
+    def committed(self, group: str) -> dict[tuple[str, int], int]:
+        """The group's committed offsets (partitions with none are left out)."""
+        futures = self._admin.list_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(group)], request_timeout=self.timeout_s
+        )
+        result = self._result(futures[group], f"offsets of group {group}")
+        return {
+            (tp.topic, tp.partition): int(tp.offset)
+            for tp in result.topic_partitions or []
+            if tp.offset >= 0
+        }
+
+    def describe_group(self, group: str) -> GroupDescription:
+        futures = self._admin.describe_consumer_groups([group], request_timeout=self.timeout_s)
+        found = self._result(futures[group], f"group {group}")
+        assignment: dict[tuple[str, int], str] = {}
+        for member in found.members or []:
+            for tp in member.assignment.topic_partitions if member.assignment else []:
+                assignment[(tp.topic, tp.partition)] = member.member_id
+        state = getattr(found.state, "name", str(found.state))
+        return GroupDescription(group, state, len(found.members or []), assignment)
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def _call(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except KafkaException as exc:
+            raise KafkaUnavailable(f"Kafka did not answer: {describe(exc)}") from exc
+
+    def _result(self, future: Any, what: str) -> Any:
+        try:
+            return future.result(timeout=self.timeout_s + 5)
+        except KafkaException as exc:
+            raise KafkaUnavailable(f"could not read {what}: {describe(exc)}") from exc
+        except TimeoutError as exc:
+            raise KafkaUnavailable(f"reading {what} timed out") from exc
+
+    @property
+    def client(self) -> Any:
+        """The admin client itself, for ``hub.security.admin`` (SCRAM users and ACLs)."""
+        return self._admin
+
+    def close(self) -> None:
+        self._admin.poll(0)  # serve queued log lines
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

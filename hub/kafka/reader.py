@@ -1,0 +1,123 @@
+"""Reading topics with ``read_committed`` up to their current end.
+
+A partition's end, for a ``read_committed`` reader, is its last stable offset: librdkafka says
+it got there with a ``_PARTITION_EOF`` event (the reader enables them). ``read_partitions``
+assigns the partitions at the offsets asked for and returns every committed record up to the
+end of each, or raises ``KafkaUnavailable`` when the end is not reached in time (a broker
+away, a transaction left open longer than the timeout).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+
+from hub.kafka.clients import reader
+from hub.kafka.errors import KafkaUnavailable, TopicMissing, describe
+from hub.kafka.records import Record, from_message
+from hub.settings import Settings
+
+#: Start a partition at its beginning.
+BEGINNING = OFFSET_BEGINNING
+
+
+@contextmanager
+def open_reader(
+    settings: Settings, *, client_id: str, extra: Mapping[str, Any] | None = None
+) -> Iterator[Consumer]:
+    consumer = reader(settings, client_id=client_id, extra=extra)
+    try:
+        yield consumer
+    finally:
+        consumer.close()
+
+
+def partitions_of(consumer: Consumer, topic: str, *, timeout_s: float = 15.0) -> list[int]:
+    """The topic's partition numbers; ``TopicMissing`` when it does not exist."""
+    try:
+        metadata = consumer.list_topics(topic, timeout=timeout_s)
+    except Exception as exc:
+        raise KafkaUnavailable(f"no metadata for {topic}: {describe(exc)}") from exc
+    found = metadata.topics.get(topic)
+    if found is None or (
+        found.error is not None
+        and found.error.code()
+        in (
+            KafkaError.UNKNOWN_TOPIC_OR_PART,
+            KafkaError._UNKNOWN_TOPIC,  # noqa: SLF001 - librdkafka's local code
+        )
+    ):
+        raise TopicMissing(f"topic {topic} does not exist: run `casehub topics ensure` first")
+    return sorted(found.partitions)
+
+
+def watermarks(
+    consumer: Consumer, topic: str, partition: int, *, timeout_s: float = 15.0
+) -> tuple[int, int]:
+    """(low, high) offsets of one partition, asked of its leader."""
+    try:
+        low, high = consumer.get_watermark_offsets(
+            TopicPartition(topic, partition), timeout=timeout_s, cached=False
+        )
+    except Exception as exc:
+        raise KafkaUnavailable(f"no offsets for {topic}[{partition}]: {describe(exc)}") from exc
+    return int(low), int(high)
+
+
+def read_partitions(
+    consumer: Consumer,
+    starts: Mapping[tuple[str, int], int],
+    *,
+    timeout_s: float = 30.0,
+    keep: Callable[[Record], bool] | None = None,
+) -> list[Record]:
+    """Every committed record from each partition's start offset up to its end, in order per
+    partition (``BEGINNING`` for a partition's first offset)."""
+    if not starts:
+        return []
+    consumer.assign([TopicPartition(t, p, o) for (t, p), o in starts.items()])
+    open_parts = set(starts)
+    out: list[Record] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while open_parts:
+            if time.monotonic() > deadline:
+                raise KafkaUnavailable(
+                    f"reading {sorted(open_parts)} did not reach the end within {timeout_s:.0f}s"
+                )
+            for message in consumer.consume(num_messages=1000, timeout=0.5):
+                error = message.error()
+                if error is None:
+                    record = from_message(message)
+                    if keep is None or keep(record):
+                        out.append(record)
+                elif error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001
+                    open_parts.discard((message.topic(), message.partition()))
+                elif error.fatal() or error.code() in (
+                    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+                    KafkaError.UNKNOWN_TOPIC_OR_PART,
+                ):
+                    raise KafkaUnavailable(f"reading {message.topic()}: {describe(error)}")
+    finally:
+        consumer.unassign()
+    return out
+
+
+def read_topic(
+    settings: Settings,
+    topic: str,
+    *,
+    client_id: str = "casehub-reader",
+    timeout_s: float = 30.0,
+    keep: Callable[[Record], bool] | None = None,
+) -> list[Record]:
+    """Every committed record of ``topic``, partition by partition."""
+    with open_reader(settings, client_id=client_id) as consumer:
+        parts = partitions_of(consumer, topic)
+        return read_partitions(
+            consumer, {(topic, p): BEGINNING for p in parts}, timeout_s=timeout_s, keep=keep
+        )
