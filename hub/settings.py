@@ -38,6 +38,16 @@ class Settings:
     kafka_credentials_file: str = ""
     topic_partitions: int = 3
     topic_replication: int = 1
+    #: The largest inbound record value (bytes) the hub accepts; a larger one is refused at
+    #: ingest (dead-lettered, receipt to the sender) and the partition flows on.
+    inbound_max_bytes: int = 512 * 1024
+    #: The largest outbound record (bytes) the relay may publish: below the topics'
+    #: ``max.message.bytes`` (1,048,588 by default) and librdkafka's ``message.max.bytes``
+    #: (1,000,000). An accepted event whose timeline record would be larger is refused at ingest.
+    outbound_max_bytes: int = 1_000_000
+    #: ``/readyz`` turns unready when the relay is behind the store and has not advanced for
+    #: this many seconds.
+    relay_stall_seconds: int = 60
 
     # --- Event store -------------------------------------------------------------------------
     store: str = "sqlite"  # sqlite | postgres
