@@ -28,9 +28,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from hub.cases.hashing import canonical_json
+from hub.cases.ids import CASE_NAMESPACE
 from hub.privacy.access import (
     AccessPolicy,
     effective_level,
@@ -46,6 +47,11 @@ TIMELINE_EVENT = "casehub.hub.TimelineEvent"
 RECEIPT = "casehub.hub.Receipt"
 DEAD_LETTER = "casehub.hub.DeadLetter"
 RELAY_POSITION_RECORD = "casehub.hub.RelayPosition"
+
+#: Stored-event topic prefixes of the notifications the relay publishes something for (see the
+#: module docstring); health checks use it to tell a relay that is behind from one that only
+#: has leases or indexes after its committed position.
+PUBLISHING_TOPICS = ("hub.cases.domainmodel:", "hub.directory.domainmodel:", "hub.cases.indexes:")
 
 #: Fields every event carries that the timeline record lists on their own.
 _ENVELOPE = frozenset(
@@ -66,14 +72,23 @@ _ENVELOPE = frozenset(
 Encoder = Callable[[str, dict[str, Any]], bytes]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutRecord:
-    """One Kafka record to send: topic, key, value, headers."""
+    """One Kafka record to send: topic, key, value, headers; and what it was encoded from."""
 
     topic: str
     key: bytes
     value: bytes
     headers: list[tuple[str, bytes]] = field(default_factory=list)
+    #: The record type and the record before encoding: what a placeholder is built from.
+    record_type: str = ""
+    record: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    notification_id: int = 0
+
+    @property
+    def size(self) -> int:
+        """The bytes the record takes against the outbound limit (key, value, headers)."""
+        return len(self.key) + len(self.value) + sum(len(k) + len(v) for k, v in self.headers)
 
 
 def default_encoder() -> Encoder:
@@ -218,13 +233,21 @@ class RecordMapper:
         }
 
     def _out(
-        self, topics: Iterable[str], key: str, record_type: str, value: bytes, nid: int
+        self,
+        topics: Iterable[str],
+        key: str,
+        record_type: str,
+        value: bytes,
+        nid: int,
+        *,
+        record: dict[str, Any] | None = None,
     ) -> list[OutRecord]:
         headers = [
             (HEADER_NOTIFICATION_ID, str(nid).encode()),
             (HEADER_RECORD_TYPE, record_type.encode()),
         ]
-        return [OutRecord(t, key.encode(), value, headers) for t in topics]
+        raw_key = key.encode()
+        return [OutRecord(t, raw_key, value, headers, record_type, record, nid) for t in topics]
 
     def _case(self, nid: int, event: Any) -> list[OutRecord]:
         case = self.case_states.after(event)
@@ -242,26 +265,35 @@ class RecordMapper:
         whole = [a for a in recipients if self.policy.may_read_content(a, level, participants)]
         masked = [a for a in recipients if a not in whole]
         out = self._out(
-            [TIMELINE, *(feed_topic(a) for a in whole)], key, TIMELINE_EVENT, value, nid
+            [TIMELINE, *(feed_topic(a) for a in whole)],
+            key,
+            TIMELINE_EVENT,
+            value,
+            nid,
+            record=record,
         )
         if masked:
-            masked_value = self.encode(TIMELINE_EVENT, _masked_record(record))
+            hidden = _masked_record(record)
             out += self._out(
-                [feed_topic(a) for a in masked], key, TIMELINE_EVENT, masked_value, nid
+                [feed_topic(a) for a in masked],
+                key,
+                TIMELINE_EVENT,
+                self.encode(TIMELINE_EVENT, hidden),
+                nid,
+                record=hidden,
             )
         return out
 
     def _directory(self, nid: int, event: Any) -> list[OutRecord]:
         agency = getattr(event, "agency_id", None) or getattr(event, "actor_agency", "") or ""
         recipients = [a for a in dict.fromkeys([agency, event.actor_agency]) if self.is_agency(a)]
-        value = self.encode(
-            TIMELINE_EVENT,
-            self._timeline(
-                nid, event, case_id=None, agency_id=agency or None, participants=recipients
-            ),
+        record = self._timeline(
+            nid, event, case_id=None, agency_id=agency or None, participants=recipients
         )
+        value = self.encode(TIMELINE_EVENT, record)
         topics = [TIMELINE, *(feed_topic(a) for a in recipients)]
-        return self._out(topics, agency or str(event.originator_id), TIMELINE_EVENT, value, nid)
+        key = agency or str(event.originator_id)
+        return self._out(topics, key, TIMELINE_EVENT, value, nid, record=record)
 
     # --- receipts and dead letters --------------------------------------------------------------
     def _receipt_accepted(self, nid: int, event: Any) -> list[OutRecord]:
@@ -285,7 +317,9 @@ class RecordMapper:
             "recorded_at": _aware(event.timestamp),
         }
         value = self.encode(RECEIPT, receipt)
-        return self._out([feed_topic(sender)], str(event.event_id), RECEIPT, value, nid)
+        return self._out(
+            [feed_topic(sender)], str(event.event_id), RECEIPT, value, nid, record=receipt
+        )
 
     def _rejection(self, nid: int, event: Any) -> list[OutRecord]:
         recorded_at = _aware(event.timestamp)
@@ -306,7 +340,9 @@ class RecordMapper:
             "recorded_at": recorded_at,
         }
         key = f"{event.source}/{event.partition}/{event.offset}"
-        out = self._out([DEADLETTER], key, DEAD_LETTER, self.encode(DEAD_LETTER, letter), nid)
+        out = self._out(
+            [DEADLETTER], key, DEAD_LETTER, self.encode(DEAD_LETTER, letter), nid, record=letter
+        )
         if self.is_agency(event.sender_agency or ""):
             receipt = {
                 "notification_id": nid,
@@ -325,5 +361,102 @@ class RecordMapper:
                 RECEIPT,
                 self.encode(RECEIPT, receipt),
                 nid,
+                record=receipt,
             )
         return out
+
+
+# --- records the relay cannot publish -------------------------------------------------------
+#: The record is over ``settings.outbound_max_bytes``.
+TOO_LARGE = "relay_record_too_large"
+#: The broker refused the record itself (e.g. a topic's ``max.message.bytes`` set lower).
+REFUSED = "relay_record_refused"
+#: A parked record's text fields are cut to this many characters.
+_SHORT = 2000
+
+
+def _short(text: Any) -> Any:
+    if isinstance(text, str) and len(text) > _SHORT:
+        return text[:_SHORT] + "…"
+    return text
+
+
+def withheld(record: OutRecord, reason: str, encode: Encoder) -> OutRecord:
+    """The record published in place of one the relay cannot publish.
+
+    A ``TimelineEvent`` keeps its notification id, case, version and hashes (consumers see no
+    hole in the chain) and says ``withheld``, with a payload of ``{"withheld": reason}``; a
+    ``Receipt`` or a ``DeadLetter`` keeps everything but its long text fields.
+    """
+    source = record.record
+    if source is None:
+        raise ValueError(f"no source record to withhold for {record.topic}")
+    if record.record_type == TIMELINE_EVENT:
+        replaced = {
+            **source,
+            "payload_json": canonical_json({"withheld": reason}).decode("utf-8"),
+            "withheld": reason,
+        }
+    else:
+        replaced = {**source, "message": _short(source.get("message"))}
+        if record.record_type == DEAD_LETTER:
+            replaced["raw_base64"] = ""
+    value = encode(record.record_type, replaced)
+    return OutRecord(
+        record.topic,
+        record.key,
+        value,
+        record.headers,
+        record.record_type,
+        replaced,
+        record.notification_id,
+    )
+
+
+def parked(
+    record: OutRecord,
+    topics: list[str],
+    reason: str,
+    message: str,
+    *,
+    limit: int,
+    encode: Encoder,
+) -> OutRecord:
+    """The dead letter (kind ``OUTBOUND_PARKED``) that keeps a record the relay withheld.
+
+    It carries the record's value when that fits under ``limit`` once base64-encoded, else
+    nothing: the event itself stays in the hub's store, at ``source_offset`` (its notification
+    id). One letter per withheld value; ``topics`` are those it was meant for.
+    """
+    source = record.record or {}
+    nid = record.notification_id
+    raw = base64.b64encode(record.value).decode("ascii")
+    if len(raw) + len(message) + 4096 > limit:
+        raw = ""
+    name = f"parked/{record.record_type}/{nid}/{record.topic}"
+    letter = {
+        "notification_id": nid,
+        "rejection_id": uuid5(CASE_NAMESPACE, name),
+        "reason_code": reason,
+        "message": _short(f"{message}; meant for {', '.join(topics)}"),
+        "source_topic": record.topic,
+        "source_partition": -1,
+        "source_offset": nid,
+        "sender_agency": str(source.get("actor_agency") or source.get("sender_agency") or ""),
+        "event_id": source.get("event_id"),
+        "raw_base64": raw,
+        "recorded_at": source.get("recorded_at") or datetime.now(UTC),
+        "kind": "OUTBOUND_PARKED",
+    }
+    return OutRecord(
+        DEADLETTER,
+        name.encode(),
+        encode(DEAD_LETTER, letter),
+        [
+            (HEADER_NOTIFICATION_ID, str(nid).encode()),
+            (HEADER_RECORD_TYPE, DEAD_LETTER.encode()),
+        ],
+        DEAD_LETTER,
+        letter,
+        nid,
+    )

@@ -26,10 +26,11 @@ from hub.ops.metrics import (
     BrokerProbe,
     Check,
     PipelineMetrics,
+    relay_probe,
     start_metrics_server,
     store_probe,
 )
-from hub.relay.relay import Relay, RelayOptions
+from hub.relay.relay import Fenced, Relay, RelayOptions
 from hub.scheduler import Scheduler
 from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
@@ -85,23 +86,41 @@ class Server:
         return run
 
     def _while_leader(self, name: str, duty: Callable[[Callable[[], bool]], None]) -> None:
-        def keep_running() -> bool:
-            return self.leadership.is_leader()
+        """Run ``duty`` while this instance leads, within one leadership term at a time.
 
+        A duty runs until leadership is lost or a new term begins (then it starts afresh: the
+        relay's new producer fences whatever ran meanwhile and reads the position back). A
+        relay fenced within its own term means another instance publishes: it is not run
+        again before this instance gains leadership anew, so two instances never fence each
+        other back and forth.
+        """
+        fenced_in: int | None = None
         while not self.stop.is_set():
-            if self.leadership.wait(0.5):
-                log.info("duty_started", duty=name)
-                try:
-                    duty(keep_running)
-                except PersistenceError as exc:  # the store is down: wait, then start again
-                    log.warning("store_unavailable", stage=name, error=str(exc)[:200])
-                    self.stop.wait(2.0)
-                except Exception:
-                    # Kafka away, a timeout: the duty restarts from scratch (the relay
-                    # re-reads its position from Kafka), so retrying is safe.
-                    log.exception("duty_failed", duty=name)
-                    self.stop.wait(2.0)
-                log.info("duty_paused", duty=name)
+            if not self.leadership.wait(0.5):
+                continue
+            term = self.leadership.term()
+            if term == fenced_in:
+                self.stop.wait(0.5)
+                continue
+
+            def keep_running(term: int = term) -> bool:
+                return self.leadership.is_leader() and self.leadership.term() == term
+
+            log.info("duty_started", duty=name, term=term)
+            try:
+                duty(keep_running)
+            except Fenced:
+                fenced_in = term
+                log.warning("duty_fenced", duty=name, term=term)
+            except PersistenceError as exc:  # the store is down: wait, then start again
+                log.warning("store_unavailable", stage=name, error=str(exc)[:200])
+                self.stop.wait(2.0)
+            except Exception:
+                # Kafka away while starting, a timeout: the duty restarts from scratch (the
+                # relay re-reads its position from Kafka), so retrying is safe.
+                log.exception("duty_failed", duty=name)
+                self.stop.wait(2.0)
+            log.info("duty_paused", duty=name, term=term)
 
     def _relay(self) -> None:
         relay = Relay(self.app, self.settings, options=self.options.relay, metrics=self.metrics)
@@ -171,6 +190,9 @@ class Server:
             "broker": BrokerProbe(self.settings),
             "store": store_probe(self.app),
         }
+        # Every instance, leader or not, says when the relay has stalled: it judges the hub's
+        # facts (Kafka's committed position, the store's head), not its own threads.
+        checks["relay"] = relay_probe(self.settings, self.app)
         self.metrics_server = start_metrics_server(
             self.metrics, checks, port=port, host=o.metrics_host
         )

@@ -2,8 +2,9 @@
 
 ``casehub serve`` runs as a subprocess over a SQLite file while ten thousand events flow; it is
 killed at random moments and restarted. Afterwards the store and ``casehub.timeline`` (read
-with ``read_committed``) must hold exactly the expected events: none lost, none doubled. A
-commit that never finishes is given up after a bounded wait and the producer replaced.
+with ``read_committed``) must hold exactly the expected events: none lost, none doubled. (A
+commit that never finishes, and the other error paths of the commit rule, are driven in
+tests/unit/relay/test_commit_rule.py.)
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ import threading
 import time
 from collections import defaultdict
 from datetime import datetime
-from types import SimpleNamespace
 
 import pytest
-from kafka.errors import IllegalStateError
 
 from hub.cases.ids import DIRECTORY_ID
 from hub.relay.faults import FAULT_EXIT_CODE
-from hub.relay.relay import Relay, RelayOptions, TransactionStuck
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
 from hub.serve.wiring import open_hub
-from hub.settings import Settings
 from hub.topics import TIMELINE, agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -189,43 +186,3 @@ def test_relay_crash_inside_a_transaction_publishes_exactly_once(fault_env, faul
             _check_exactly_once(settings, app, directory_file, t.directory_commands() + load)
     finally:
         hub.stop()
-
-
-class _NeverDone:
-    def wait(self, timeout_ms=None):
-        time.sleep(timeout_ms / 1000)
-        return False
-
-
-class _CommittingForEver:
-    """kafka-python's transaction manager with a commit in flight that never finishes."""
-
-    def begin_commit(self):
-        return _NeverDone()
-
-    def begin_abort(self):
-        raise IllegalStateError("cannot abort while committing")
-
-
-class _StuckProducer:
-    def __init__(self):
-        self._transaction_manager = _CommittingForEver()
-        self._sender = SimpleNamespace(wakeup=lambda: None)
-        self.closed = False
-
-    def close(self, timeout=None):  # noqa: ARG002 - kafka-python's signature
-        self.closed = True
-
-
-def test_a_commit_that_never_finishes_is_given_up_and_the_producer_replaced(monkeypatch):
-    """The relay waits a bounded time for a commit, then fences the producer with a new one."""
-    relay = Relay(None, Settings(), options=RelayOptions(end_transaction_timeout_ms=50))
-    stuck = _StuckProducer()
-    started = time.monotonic()
-    with pytest.raises(TransactionStuck):
-        relay._end_transaction(stuck, commit=True)
-    assert time.monotonic() - started < 5
-    fresh = object()
-    monkeypatch.setattr(relay, "_producer", lambda: fresh)
-    assert relay._recover(stuck) is fresh
-    assert stuck.closed

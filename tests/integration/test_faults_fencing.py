@@ -15,10 +15,9 @@ import pytest
 from hub.cases.commands import CaseRef, Envelope, ShareInformation
 from hub.cases.ids import case_id_for
 from hub.demo.story import JUSTICE_BUREAU, MARKET_REGULATION, PROCURATORATE, STORY_NAMESPACE
-from hub.leadership import Leadership, LeadershipOptions
 from hub.serve import testing as t
 from hub.serve.wiring import open_hub
-from hub.topics import agency_topic, ensure_topics
+from hub.topics import agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -178,32 +177,3 @@ def test_two_agencies_writing_one_case_through_two_instances_both_land(fault_env
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-
-
-def test_a_leader_left_out_of_its_group_is_replaced_and_leads_again(hub_settings, kafka_bootstrap):
-    """The leader's consumer loses its membership and never rejoins: a new consumer leads."""
-    settings = hub_settings.with_overrides(kafka_bootstrap=kafka_bootstrap)
-    t.reset_kafka(settings)
-    ensure_topics(settings, [])
-    stop = threading.Event()
-    election = Leadership(settings, stop, LeadershipOptions(rejoin_after_s=3.0))
-    thread = threading.Thread(target=election.run, daemon=True)
-    thread.start()
-    try:
-        assert election.wait(60), "no leadership at first"
-        first = election.consumer
-        # As after UnknownMemberIdError, with a join that never completes (kafka-python 3.0.12
-        # can leave a member there): only replacing the consumer brings it back.
-        first._coordinator.ensure_active_group = lambda timeout_ms=None: False  # noqa: ARG005
-        first._coordinator.reset_generation()
-        t.wait_until(lambda: not election.is_leader(), 10, what="leadership to be lost")
-        t.wait_until(
-            lambda: election.consumer is not first and election.is_leader(),
-            60,
-            what="leadership regained by a new consumer",
-        )
-    finally:
-        stop.set()
-        thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert not election.is_leader()
