@@ -5,10 +5,11 @@
   ``rebuild_many`` rebuilds several views reading the store once. All work without Kafka.
 * ``KafkaViewRunner`` feeds each view from its outbound topic (``casehub.timeline``, or
   ``casehub.deadletter`` for rejections), one consumer group per view
-  (``casehub-view-<name>``), ``read_committed``, auto-commit off. On assignment each partition
-  is sought to the view's stored position (``<view>:<topic>:<partition>``, a Kafka offset)
-  + 1; after each database commit the offset is committed to Kafka too, so Kafka's tools show
-  the lag, but resuming always trusts the database.
+  (``casehub-view-<name>``, a ``hub.kafka.group.GroupMember``: Kafka 4's broker-side
+  protocol), ``read_committed``, auto-commit off. When the group assigns a partition, the
+  member's claim callback returns the view's stored position (``<view>:<topic>:<partition>``,
+  a Kafka offset) + 1 as its start offset; after each database commit the offset is committed
+  to Kafka too, so Kafka's tools show the lag, but resuming always trusts the database.
 
 A view fed from Kafka and the same view replayed from the store keep separate tracking rows:
 use one source per view store (``rebuild`` drops both).
@@ -19,7 +20,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,17 +36,18 @@ from consumers.records import (
 )
 from consumers.store import Positioned, SQLiteViewStore, View, ViewStore, batched
 from hub.errors import CaseHubError, SchemaError, SetupError
+from hub.kafka.errors import TopicMissing
+from hub.kafka.group import GroupMember, Partition, Start
+from hub.kafka.reader import partitions_of
+from hub.kafka.records import Record
 from hub.logging import get_logger
 from hub.settings import Settings
-from hub.topics import DEADLETTER, TIMELINE, kafka_config
+from hub.topics import DEADLETTER, TIMELINE
 
 if TYPE_CHECKING:
     from hub.ops.metrics import PipelineMetrics
 
 log = get_logger(__name__)
-
-#: Poll timeout while a view's consumer is outside its group: a whole join fits in one poll.
-REJOIN_POLL_TIMEOUT_MS = 3000
 
 #: Every view, by name, in the order ``casehub consumers run`` starts them.
 VIEWS: dict[str, View[Any]] = {
@@ -218,88 +220,99 @@ def decode_for(view: View[Any]) -> Callable[[bytes], Any]:
     return dead_letter_from_record if view.source == "deadletter" else entry_from_timeline_record
 
 
-class _ViewConsumer:
-    """One view's consumer: seeks from the view store, records batches, commits offsets."""
+class ViewFeed:
+    """One view fed from one topic: start offsets from the view store, batches recorded with
+    their position, then (``commit``, when given) the next offset committed to Kafka."""
 
     def __init__(
         self,
         view: View[Any],
         store: ViewStore,
-        consumer: Any,
         topic: str,
+        *,
+        commit: Callable[[Mapping[Partition, int]], None] | None = None,
         metrics: PipelineMetrics | None = None,
     ) -> None:
         self.metrics = metrics
         self.view = view
         self.store = store
-        self.consumer = consumer
         self.topic = topic
+        self.commit = commit
         self.decode = decode_for(view)
         self.applied = 0
+        #: The offset each assigned partition is expected at next (lag and redelivery).
+        self.next_offsets: dict[Partition, int] = {}
 
     def source(self, partition: int) -> str:
         return f"{self.topic}:{partition}"
 
-    def on_assigned(self, assigned: Iterable[Any]) -> None:
-        for tp in assigned:
-            position = self.store.position(self.view.tracking_name(self.source(tp.partition)))
-            if position is None:
-                self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, position + 1)
+    def starts(self, partitions: list[Partition]) -> dict[Partition, Start]:
+        """Each partition's start: the view's stored position + 1 (None: the beginning)."""
+        starts: dict[Partition, Start] = {}
+        for topic, partition in partitions:
+            position = self.store.position(self.view.tracking_name(self.source(partition)))
+            start = None if position is None else position + 1
+            starts[(topic, partition)] = start
+            self.next_offsets[(topic, partition)] = 0 if start is None else start
             log.info(
                 "view_partition_assigned",
                 view=self.view.name,
-                topic=tp.topic,
-                partition=tp.partition,
-                resume_offset=0 if position is None else position + 1,
+                topic=topic,
+                partition=partition,
+                resume_offset=0 if start is None else start,
             )
+        return starts
 
-    def handle(self, tp: Any, records: Sequence[Any]) -> int:
+    def released(self, partitions: list[Partition], lost: bool) -> None:
+        # Positions live in the view store: nothing to flush.
+        for partition in partitions:
+            self.next_offsets.pop(partition, None)
+        log.info(
+            "view_partitions_released",
+            view=self.view.name,
+            partitions=[p for _, p in sorted(partitions)],
+            lost=lost,
+        )
+
+    def handle(self, partition: Partition, records: Sequence[Record]) -> int:
         batch: list[Positioned[Any]] = []
         for record in records:
             try:
-                item = self.decode(bytes(record.value or b""))
+                item = self.decode(record.value or b"")
             except SchemaError as exc:
                 log.error(  # noqa: TRY400 - bad input, not a bug: no traceback
                     "view_record_undecodable",
                     view=self.view.name,
-                    topic=tp.topic,
-                    partition=tp.partition,
+                    topic=partition[0],
+                    partition=partition[1],
                     offset=record.offset,
                     error=str(exc)[:200],
                 )
                 item = None
             batch.append(Positioned(record.offset, item))
-        applied = self.store.record(self.view, self.source(tp.partition), batch)
+        applied = self.store.record(self.view, self.source(partition[1]), batch)
         self.applied += applied
         if self.metrics is not None:
             self.metrics.view_events_applied.labels(self.view.name).inc(applied)
-        self._commit(tp, records[-1].offset + 1)
+        self.next_offsets[partition] = records[-1].offset + 1
+        if self.commit is not None:
+            self.commit({partition: records[-1].offset + 1})
         return applied
 
-    def measure_lag(self) -> None:
-        """View lag: the high watermark the last fetch reported minus the position, summed."""
-        if self.metrics is None:
-            return
+    def lag(self, high_watermark: Callable[[Partition], int | None]) -> int:
+        """The high watermarks the last fetches reported minus the positions, summed."""
         lag = 0
-        for tp in self.consumer.assignment():
-            high = self.consumer.highwater(tp)
-            if high is None:
-                continue
-            try:
-                lag += max(0, high - self.consumer.position(tp, timeout_ms=0))
-            except Exception:  # noqa: BLE001, S112 - no position yet: nothing to count
-                continue
-        self.metrics.view_lag.labels(self.view.name).set(lag)
+        for partition, offset in self.next_offsets.items():
+            high = high_watermark(partition)
+            if high is not None:
+                lag += max(0, high - offset)
+        return lag
 
-    def _commit(self, tp: Any, offset: int) -> None:
-        from kafka.structs import OffsetAndMetadata  # noqa: PLC0415
 
-        try:
-            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1)})
-        except Exception as exc:  # noqa: BLE001 - Kafka's copy is informational; the DB decides
-            log.warning("view_offset_commit_failed", view=self.view.name, error=str(exc)[:200])
+@dataclass
+class _Running:
+    feed: ViewFeed
+    member: GroupMember
 
 
 class KafkaViewRunner:
@@ -324,15 +337,14 @@ class KafkaViewRunner:
         self.views = list(views)
         self.poll_timeout_ms = poll_timeout_ms
         self.max_records = max_records
+        #: librdkafka consumer properties on top of the group member's.
         self.consumer_config = consumer_config or {}
         #: source -> topic (tests point views at topics of their own)
         self.topics = {**TOPICS, **(topics or {})}
         self.group_prefix = group_prefix
-        self.consumers: list[_ViewConsumer] = []
+        self.running: list[_Running] = []
 
-    def _open(self, view: View[Any]) -> _ViewConsumer:
-        from kafka import ConsumerRebalanceListener, KafkaConsumer  # noqa: PLC0415
-
+    def _open(self, view: View[Any]) -> _Running:
         self.store.ensure(view)
         if self.store.position(view.tracking_name(STORE_SOURCE)) is not None:
             log.warning(  # one source per view store: see the module docstring
@@ -340,68 +352,55 @@ class KafkaViewRunner:
             )
         topic = self.topics[view.source]
         group = f"{self.group_prefix}{view.name}"
-        consumer = KafkaConsumer(
-            **kafka_config(self.settings),
-            group_id=group,
+        feed = ViewFeed(view, self.store, topic, metrics=self.metrics)
+        member = GroupMember(
+            self.settings,
+            group=group,
             client_id=group,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
-            allow_auto_create_topics=False,
-            **self.consumer_config,
+            claim=feed.starts,
+            release=feed.released,
+            extra=self.consumer_config,
         )
-        # Know the topic's partitions before joining: a group assigned while the metadata is
-        # missing gets nothing, and kafka-python only notices at its next metadata refresh.
-        if not consumer.partitions_for_topic(topic):
-            consumer.close(autocommit=False)
-            raise SetupError(f"topic {topic} does not exist: run `casehub topics ensure` first")
-        holder = _ViewConsumer(view, self.store, consumer, topic, self.metrics)
-
-        class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
-            def on_partitions_revoked(self, revoked: Any) -> None:  # noqa: ARG002
-                return None  # positions live in the view store: nothing to flush
-
-            def on_partitions_assigned(self, assigned: Any) -> None:
-                holder.on_assigned(assigned)
-
-        consumer.subscribe([topic], listener=Listener())
+        feed.commit = member.commit
+        try:
+            partitions_of(member.consumer, topic)
+        except TopicMissing as exc:
+            member.close()
+            raise SetupError(
+                f"topic {topic} does not exist: run `casehub topics ensure` first"
+            ) from exc
+        member.subscribe([topic])
         log.info("view_consumer_started", view=view.name, group=group, topic=topic)
-        return holder
-
-    def _poll_timeout(self, holder: _ViewConsumer) -> int:
-        """A share of the poll time while in the group; long enough to finish a join if not.
-
-        kafka-python 3.0.12 discards a JoinGroup/SyncGroup round that completes between two
-        short polls and joins again, so a member outside its group needs one long poll.
-        """
-        from kafka.structs import MemberState  # noqa: PLC0415 - kafka loads lazily here
-
-        if holder.consumer.group_metadata().state != MemberState.STABLE:
-            return REJOIN_POLL_TIMEOUT_MS
-        return self.poll_timeout_ms // max(len(self.consumers), 1)
+        return _Running(feed, member)
 
     def run(self, stop: threading.Event, *, idle_s: float | None = None) -> dict[str, int]:
         """Poll every view in turn; returns the events applied per view."""
-        self.consumers = [self._open(v) for v in self.views]
-        last_activity = time.monotonic()
         try:
+            for view in self.views:
+                self.running.append(self._open(view))
+            timeout_s = self.poll_timeout_ms / 1000 / max(len(self.running), 1)
+            last_activity = time.monotonic()
             while not stop.is_set():
                 busy = False
-                for holder in self.consumers:
-                    polled = holder.consumer.poll(
-                        timeout_ms=self._poll_timeout(holder), max_records=self.max_records
-                    )
-                    for tp, records in polled.items():
-                        if records:
-                            holder.handle(tp, records)
+                for running in self.running:
+                    polled = running.member.poll(max_records=self.max_records, timeout_s=timeout_s)
+                    for partition, records in polled.items():
+                        if records and partition in running.feed.next_offsets:
+                            running.feed.handle(partition, records)
                             busy = True
-                    holder.measure_lag()
+                    if self.metrics is not None:
+                        lag = running.feed.lag(running.member.high_watermark)
+                        self.metrics.view_lag.labels(running.feed.view.name).set(lag)
                 if busy:
                     last_activity = time.monotonic()
                 elif idle_s is not None and time.monotonic() - last_activity > idle_s:
                     break
         finally:
-            for holder in self.consumers:
-                holder.consumer.close(autocommit=False)
-                log.info("view_consumer_stopped", view=holder.view.name, applied=holder.applied)
-        return {h.view.name: h.applied for h in self.consumers}
+            for running in self.running:
+                running.member.close()
+                log.info(
+                    "view_consumer_stopped",
+                    view=running.feed.view.name,
+                    applied=running.feed.applied,
+                )
+        return {r.feed.view.name: r.feed.applied for r in self.running}

@@ -725,7 +725,7 @@ class CaseHub(Application[UUID]):
             message=item.message,
             raw=item.raw,
             sender=item.sender_agency,
-            event_id=None,
+            event_id=item.event_id,
             command_type="",
             people=(),  # undecoded: whom it names is unknown (docs/privacy.md)
         )

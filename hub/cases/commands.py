@@ -449,6 +449,8 @@ class Undecodable:
     message: str
     raw: bytes
     sender_agency: str = ""  # the topic's agency, when known
+    #: The event's id when the record decoded but was refused at the edge (too large to relay).
+    event_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,9 +60,10 @@ class IngestStore:
         return lease
 
     def claim(
-        self, topic: str, partition: int, generation: int, member_id: str
+        self, topic: str, partition: int, claim_id: str, member_id: str
     ) -> tuple[PartitionLease, int | None]:
-        """Claim the partition; returns the lease and the stored position to resume after.
+        """Claim the partition as ``claim_id``; returns the lease and the stored position to
+        resume after.
 
         Raises ``IntegrityError`` when another member claimed or wrote it at the same moment
         (the caller retries: the claim is a compare-and-set on the lease's version).
@@ -71,7 +72,7 @@ class IngestStore:
         if lease is None:
             lease = PartitionLease(topic, partition)
         position = self.position(topic, partition)
-        lease.claim(generation, member_id, -1 if position is None else position)
+        lease.claim(claim_id, member_id, -1 if position is None else position)
         self.app.save(lease)
         return lease, position
 

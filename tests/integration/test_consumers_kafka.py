@@ -10,14 +10,14 @@ import threading
 from uuid import uuid4
 
 import pytest
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
 from structlog.testing import capture_logs
 
 from consumers import audit_trail, deadlines, rejections
 from consumers.runner import KafkaViewRunner, catch_up
 from consumers.store import SQLiteViewStore
 from consumers.testing import story_hub
+from hub.kafka.admin import KafkaAdmin, NewTopicSpec
+from hub.kafka.clients import transactional_producer
 from hub.relay.records import CaseStates, RecordMapper
 from hub.topics import DEADLETTER, TIMELINE
 
@@ -34,17 +34,21 @@ def story(tmp_path_factory):
 
 
 @pytest.fixture
-def topics(kafka_bootstrap):
+def settings(hub_settings, kafka_bootstrap):
+    return hub_settings.with_overrides(kafka_bootstrap=kafka_bootstrap)
+
+
+@pytest.fixture
+def topics(settings):
     suffix = uuid4().hex[:10]
     names = {"timeline": f"test.views.timeline.{suffix}", "deadletter": f"test.views.dl.{suffix}"}
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(n, 3, 1) for n in names.values()])
-    yield names
-    admin.delete_topics(list(names.values()))
-    admin.close()
+    with KafkaAdmin(settings) as admin:
+        admin.create_topics([NewTopicSpec(n, 3, 1, {}) for n in names.values()])
+        yield names
+        admin.delete_topics(names.values())
 
 
-def publish(app, bootstrap, topics, *, abort_last=False):
+def publish(app, settings, topics, *, abort_last=False):
     """Publish the story's timeline and dead letters in transactions; optionally abort one."""
     agencies = {a.agency_id for a in app.directory().agencies}
     mapper = RecordMapper(
@@ -53,19 +57,22 @@ def publish(app, bootstrap, topics, *, abort_last=False):
         is_agency=agencies.__contains__,
     )
     rename = {TIMELINE: topics["timeline"], DEADLETTER: topics["deadletter"]}
-    producer = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"t-{uuid4().hex}")
-    producer.init_transactions()
+    producer = transactional_producer(
+        settings, transactional_id=f"t-{uuid4().hex}", client_id="test-views"
+    )
+    producer.init_transactions(30)
     producer.begin_transaction()
     for notification in app.recorder.select_notifications(start=1, limit=10_000):
         for record in mapper.records(notification.id, app.mapper.to_domain_event(notification)):
             if record.topic in rename:
-                producer.send(rename[record.topic], key=record.key, value=record.value)
-    producer.commit_transaction()
+                producer.produce(rename[record.topic], key=record.key, value=record.value)
+                producer.poll(0)
+    producer.commit_transaction(30)
     if abort_last:  # an aborted transaction: read_committed consumers never see it
         producer.begin_transaction()
-        producer.send(topics["timeline"], key=b"x", value=b"never committed")
-        producer.abort_transaction()
-    producer.close()
+        producer.produce(topics["timeline"], key=b"x", value=b"never committed")
+        producer.flush(30)
+        producer.abort_transaction(30)
 
 
 def run_views(settings, store, topics, prefix):
@@ -77,11 +84,10 @@ def run_views(settings, store, topics, prefix):
 
 class TestKafkaViews:
     def test_views_from_kafka_equal_the_rebuild_from_the_store(
-        self, story, kafka_bootstrap, topics, tmp_path, hub_settings
+        self, story, settings, topics, tmp_path
     ):
         """Fed from 3 partitions, each view equals, row for row, its replay of the event store."""
-        publish(story, kafka_bootstrap, topics, abort_last=True)
-        settings = hub_settings.with_overrides(kafka_bootstrap=kafka_bootstrap)
+        publish(story, settings, topics, abort_last=True)
         live = SQLiteViewStore(str(tmp_path / "live.sqlite"))
         prefix = f"test-view-{uuid4().hex[:8]}-"
         with capture_logs() as logs:

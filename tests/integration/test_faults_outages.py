@@ -24,13 +24,16 @@ from hub.topics import TIMELINE, agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-PRIVATE_PORT = 39092
+#: Beside the session broker's ports (clear of the sasl and cluster profiles' offsets), so
+#: sessions with their own CASEHUB_KAFKA_PORT never collide.
+PRIVATE_PORT_OFFSET = 30
 
 
 @pytest.fixture
 def private_kafka(hub_settings, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("private-kafka")
-    with t.private_broker(hub_settings, data_dir, PRIVATE_PORT) as settings:
+    port = hub_settings.kafka_port + PRIVATE_PORT_OFFSET
+    with t.private_broker(hub_settings, data_dir, port) as settings:
         yield settings
 
 

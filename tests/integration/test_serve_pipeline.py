@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections import defaultdict
 from datetime import datetime
 from uuid import UUID, uuid4
 
 import pytest
-from kafka import KafkaProducer
 
 from hub.cases.commands import CaseRef, Envelope, RegisterCase, ShareInformation
 from hub.cases.ids import DIRECTORY_ID, case_id_for
 from hub.codec import MAGIC, decode_record, encode_command
 from hub.demo.story import MARKET_REGULATION, PROCURATORATE
+from hub.kafka.admin import KafkaAdmin, NewTopicSpec
+from hub.kafka.clients import producer
 from hub.privacy.subjects import rejection_subject
 from hub.privacy.tokens import open_bytes
 from hub.publish import AgencyPublisher
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
-from hub.topics import DEADLETTER, TIMELINE, agency_topic, feed_topic, kafka_config
+from hub.topics import DEADLETTER, TIMELINE, agency_topic, feed_topic
 
 pytestmark = pytest.mark.kafka
 
@@ -48,6 +50,26 @@ def story_hub(hub_settings, kafka_bootstrap, tmp_path_factory):
         t.wait_until(lambda: probe.outcome_known(commands[-1][1].envelope.event_id), 60)
         t.wait_until(lambda: t.relay_caught_up(server.settings, server.app), 60, what="relay")
         yield server, commands, expected, probe
+
+
+def _send(settings, topic, key, values):
+    """Produce each value with ``key`` (one partition), in order; their (partition, offset)."""
+    delivered: list[tuple[int, int]] = []
+
+    def report(error, message):
+        assert error is None, error
+        delivered.append((message.partition(), message.offset()))
+
+    client = producer(settings, client_id="test-raw-records")
+    for value in values:
+        client.produce(topic, key=key, value=value, on_delivery=report)
+        client.poll(0)
+    assert client.flush(30) == 0
+    return delivered
+
+
+def _envelope():
+    return Envelope(uuid4(), MARKET_REGULATION, "mr-001", datetime.now(TIMEZONE))
 
 
 def _timeline(settings):
@@ -153,30 +175,25 @@ def test_poison_records_are_dead_lettered_and_the_records_behind_them_land(story
     server, _, _, probe = story_hub
     topic = agency_topic(MARKET_REGULATION)
 
-    def envelope():
-        return Envelope(uuid4(), MARKET_REGULATION, "mr-001", datetime.now(TIMEZONE))
-
-    breaking = ShareInformation(envelope(), CaseRef(MARKET_REGULATION, "no-such-case"), "I", "s")
-    good = RegisterCase(envelope(), CaseRef(MARKET_REGULATION, f"poison-{uuid4()}"), "t", "c", "s")
+    breaking = ShareInformation(_envelope(), CaseRef(MARKET_REGULATION, "no-such-case"), "I", "s")
+    good = RegisterCase(_envelope(), CaseRef(MARKET_REGULATION, f"poison-{uuid4()}"), "t", "c", "s")
     values = [
         os.urandom(40),
         MAGIC + b"\x00" * 8 + b"\x02abc",
         encode_command(breaking),
         encode_command(good),
     ]
-    producer = KafkaProducer(**kafka_config(server.settings), acks="all")
-    metas = [producer.send(topic, key=b"poison", value=v).get(timeout=30) for v in values]
-    producer.close()
+    metas = _send(server.settings, topic, b"poison", values)
     t.wait_until(lambda: probe.accepted(good.envelope.event_id), 30, what="the good record")
     t.wait_until(lambda: t.relay_caught_up(server.settings, server.app), 30, what="relay")
     letters = {
         (v["source_topic"], v["source_partition"], v["source_offset"]): v
         for v in t.decode_values(t.read_topic(server.settings, DEADLETTER))
     }
-    reasons = [letters[(topic, m.partition, m.offset)]["reason_code"] for m in metas[:3]]
+    reasons = [letters[(topic, *m)]["reason_code"] for m in metas[:3]]
     assert reasons == ["bad_magic", "unknown_schema", "unknown_case"]
     for meta, raw in zip(metas[:3], values[:3], strict=True):
-        letter = letters[(topic, meta.partition, meta.offset)]
+        letter = letters[(topic, *meta)]
         assert letter["sender_agency"] == MARKET_REGULATION
         assert letter["message"]
         assert isinstance(letter["rejection_id"], UUID)
@@ -184,6 +201,79 @@ def test_poison_records_are_dead_lettered_and_the_records_behind_them_land(story
         subject = rejection_subject(letter["rejection_id"])
         key = server.app.keystore.key(subject)
         assert open_bytes(key, subject, base64.b64decode(letter["raw_base64"])) == raw
-    assert (topic, metas[3].partition, metas[3].offset) not in letters
+    assert (topic, *metas[3]) not in letters
     registered = server.app.get_case(case_id_for(MARKET_REGULATION, good.case.case_number))
     assert registered.version == 1
+
+
+def test_oversized_events_are_refused_at_ingest_and_the_partition_flows_on(story_hub):
+    """A record over ``inbound_max_bytes`` and an event whose timeline record would be over
+    ``outbound_max_bytes`` (500,000 quotes double when written as JSON) are each dead-lettered
+    with a reason of their own and a REJECTED receipt; the event behind them is accepted."""
+    server, _, _, probe = story_hub
+    settings = server.settings
+    topic = agency_topic(MARKET_REGULATION)
+
+    def register(summary):
+        ref = CaseRef(MARKET_REGULATION, f"oversized-{uuid4()}")
+        return RegisterCase(_envelope(), ref, "t", "c", summary)
+
+    huge, swelling, good = register('"' * 600_000), register('"' * 500_000), register("fine")
+    values = [encode_command(c) for c in (huge, swelling, good)]
+    assert len(values[0]) > settings.inbound_max_bytes >= len(values[1])
+    metas = _send(settings, topic, b"oversized", values)
+    t.wait_until(lambda: probe.accepted(good.envelope.event_id), 30, what="the event behind")
+    t.wait_until(lambda: t.relay_caught_up(settings, server.app), 30, what="relay")
+    letters = {
+        (v["source_topic"], v["source_partition"], v["source_offset"]): v
+        for v in t.decode_values(t.read_topic(settings, DEADLETTER))
+    }
+    refused = [letters[(topic, *m)] for m in metas[:2]]
+    assert [v["reason_code"] for v in refused] == ["record_too_large", "event_too_large"]
+    assert refused[1]["event_id"] == swelling.envelope.event_id
+    assert (topic, *metas[2]) not in letters
+    receipts = [
+        value.record
+        for value in (
+            decode_record(r.value, agency_events_only=False)
+            for r in t.read_topic(settings, feed_topic(MARKET_REGULATION))
+        )
+        if value.reader.name == "Receipt"
+    ]
+    rejected = {
+        (r["source_partition"], r["source_offset"]): r
+        for r in receipts
+        if r["status"] == "REJECTED"
+    }
+    assert [rejected[m]["reason_code"] for m in metas[:2]] == [
+        "record_too_large",
+        "event_too_large",
+    ]
+    assert rejected[metas[1]]["event_id"] == swelling.envelope.event_id
+    assert metas[2] not in rejected
+    accepted = [r for r in receipts if r["event_id"] == good.envelope.event_id]
+    assert [r["status"] for r in accepted] == ["ACCEPTED"]
+    assert server.app.get_case(case_id_for(MARKET_REGULATION, good.case.case_number)).version == 1
+
+
+#: The broker resolves the ingest's topic pattern and refreshes it about every 10 s.
+NEW_TOPIC_BOUND_S = 15.0
+
+
+def test_a_new_agency_topic_is_consumed_within_the_bound(story_hub):
+    """A topic created while the hub runs is matched by the pattern and read within 15 s."""
+    server, _, _, _ = story_hub
+    topic = agency_topic(f"newcomer-{uuid4().hex[:8]}")
+    with KafkaAdmin(server.settings) as admin:
+        admin.create_topics([NewTopicSpec(topic, 1, 1, {})])
+    created = time.monotonic()
+    ((partition, offset),) = _send(server.settings, topic, b"k", [os.urandom(20)])
+    name = f"ingest:{topic}:{partition}"
+    t.wait_until(
+        lambda: server.app.max_tracking_id(name) == offset,
+        NEW_TOPIC_BOUND_S + 15,
+        what="the new topic's record",
+    )
+    took = time.monotonic() - created
+    print(f"a new agency topic was consumed {took:.1f}s after its creation")
+    assert took < NEW_TOPIC_BOUND_S

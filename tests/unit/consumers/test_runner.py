@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import pytest
 
@@ -11,44 +10,16 @@ from consumers import audit_trail, rejections
 from consumers.runner import (
     ProgressBar,
     UnknownViewError,
-    _ViewConsumer,
+    ViewFeed,
     catch_up,
     group_id,
     views_named,
 )
 from consumers.store import SQLiteViewStore
 from hub.cli import main
+from hub.kafka.records import Record
 from hub.relay.records import CaseStates, RecordMapper
 from hub.topics import DEADLETTER, TIMELINE
-
-
-@dataclass(frozen=True)
-class TP:
-    topic: str
-    partition: int
-
-
-@dataclass(frozen=True)
-class Record:
-    offset: int
-    value: bytes
-
-
-class FakeConsumer:
-    """Records what the view consumer asks of Kafka."""
-
-    def __init__(self):
-        self.seeks = []
-        self.commits = []
-
-    def seek(self, tp, offset):
-        self.seeks.append((tp, offset))
-
-    def seek_to_beginning(self, tp):
-        self.seeks.append((tp, "beginning"))
-
-    def commit(self, offsets):
-        self.commits.append({tp: meta.offset for tp, meta in offsets.items()})
 
 
 @pytest.fixture(scope="module")
@@ -106,36 +77,33 @@ class TestReplayFromTheStore:
 class TestKafkaConsumerLoop:
     def test_timeline_records_feed_the_view_and_commit_offsets(self, published, story_app, store):
         """Relay bytes become rows; the database position and then Kafka's offset advance."""
-        fake = FakeConsumer()
-        holder = _ViewConsumer(audit_trail.VIEW, store, fake, TIMELINE)
+        commits = []
+        feed = ViewFeed(audit_trail.VIEW, store, TIMELINE, commit=commits.append)
         store.ensure(audit_trail.VIEW)
-        tp = TP(TIMELINE, 0)
-        holder.on_assigned([tp])
-        assert fake.seeks == [(tp, "beginning")]
+        partition = (TIMELINE, 0)
+        assert feed.starts([partition]) == {partition: None}
         values = [v for topic, v in published if topic == TIMELINE]
-        records = [Record(offset, value) for offset, value in enumerate(values)]
-        holder.handle(tp, records[:10])
-        holder.handle(tp, records[5:])  # a redelivery overlapping the first batch
+        records = [Record(TIMELINE, 0, offset, None, value) for offset, value in enumerate(values)]
+        feed.handle(partition, records[:10])
+        feed.handle(partition, records[5:])  # a redelivery overlapping the first batch
         assert store.position(f"audit:{TIMELINE}:0") == len(values) - 1
-        assert fake.commits[-1] == {tp: len(values)}
+        assert commits[-1] == {partition: len(values)}
         from_kafka = store.snapshot(audit_trail.VIEW)
         other = SQLiteViewStore(str(store.path) + ".rebuilt")
         catch_up(story_app, other, audit_trail.VIEW)
         assert other.snapshot(audit_trail.VIEW) == from_kafka
         other.close()
-        holder.on_assigned([tp])
-        assert fake.seeks[-1] == (tp, len(values))
+        assert feed.starts([partition]) == {partition: len(values)}
+        assert feed.lag(lambda _p: len(values) + 3) == 3
 
     def test_an_undecodable_record_is_skipped_but_its_offset_kept(self, published, store):
         """Bytes that are not a dead letter are logged and passed over; the partition moves on."""
-        fake = FakeConsumer()
-        holder = _ViewConsumer(rejections.VIEW, store, fake, DEADLETTER)
+        feed = ViewFeed(rejections.VIEW, store, DEADLETTER)
         store.ensure(rejections.VIEW)
         letters = [v for topic, v in published if topic == DEADLETTER]
-        tp = TP(DEADLETTER, 2)
-        holder.handle(
-            tp, [Record(0, b"garbage"), *(Record(i + 1, v) for i, v in enumerate(letters))]
-        )
+        records = [Record(DEADLETTER, 2, 0, None, b"garbage")]
+        records += [Record(DEADLETTER, 2, i + 1, None, v) for i, v in enumerate(letters)]
+        feed.handle((DEADLETTER, 2), records)
         assert len(store.rows(rejections.VIEW, "letters")) == len(letters)
         assert store.position(f"rejections:{DEADLETTER}:2") == len(letters)
 

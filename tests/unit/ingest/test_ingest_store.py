@@ -43,7 +43,7 @@ class TestBatches:
     def test_a_batch_records_outcomes_lease_and_position_together(self, app):
         """One batch: its case events, the lease's Advanced event and the tracking row."""
         store = IngestStore(app)
-        lease, position = store.claim(TOPIC, 0, generation=3, member_id="m1")
+        lease, position = store.claim(TOPIC, 0, claim_id="c3", member_id="m1")
         assert position is None
         items = _items()
         outcomes = store.record_batch(items, TOPIC, 0, len(items) - 1, lease)
@@ -52,12 +52,12 @@ class TestBatches:
         stored = store.load_lease(TOPIC, 0)
         assert stored is not None
         assert stored.offset == len(items) - 1
-        assert stored.held_by(3, "m1")
+        assert stored.held_by("c3")
 
     def test_a_replayed_batch_fails_and_records_nothing(self, app):
         """The same offsets again: IntegrityError, and the store is unchanged."""
         store = IngestStore(app)
-        lease, _ = store.claim(TOPIC, 0, 1, "m1")
+        lease, _ = store.claim(TOPIC, 0, "c1", "m1")
         items = _items()
         store.record_batch(items, TOPIC, 0, len(items) - 1, lease)
         before = app.recorder.max_notification_id()
@@ -69,7 +69,7 @@ class TestBatches:
     def test_undecodable_records_become_rejections_in_the_batch(self, app):
         """A poison record is a rejection recorded with the batch; the batch goes on."""
         store = IngestStore(app)
-        lease, _ = store.claim(TOPIC, 1, 1, "m1")
+        lease, _ = store.claim(TOPIC, 1, "c1", "m1")
         poison = Undecodable(Origin(TOPIC, 1, 0), "bad_magic", "not Avro", b"\x00\x01")
         items = [poison, *_items(first_offset=1)]
         outcomes = store.record_batch(items, TOPIC, 1, len(items) - 1, lease)
@@ -81,8 +81,8 @@ class TestFencing:
     def test_a_newer_claim_fences_the_older_holder(self, app):
         """A paused holder's batch is refused once another member claimed the partition."""
         store = IngestStore(app)
-        stale, _ = store.claim(TOPIC, 0, generation=1, member_id="paused")
-        _, resume_after = store.claim(TOPIC, 0, generation=2, member_id="new")
+        stale, _ = store.claim(TOPIC, 0, claim_id="old", member_id="paused")
+        _, resume_after = store.claim(TOPIC, 0, claim_id="new", member_id="new")
         assert resume_after is None
         items = _items()
         with pytest.raises(IntegrityError):
@@ -90,16 +90,16 @@ class TestFencing:
         assert store.position(TOPIC, 0) is None
         lease = store.load_lease(TOPIC, 0)
         assert lease is not None
-        assert lease.held_by(2, "new")
-        assert not lease.held_by(1, "paused")
+        assert lease.held_by("new")
+        assert not lease.held_by("old")
 
     def test_the_new_holder_resumes_after_the_old_holders_last_batch(self, app):
         """A claim reads the position and writes the lease in one compare-and-set."""
         store = IngestStore(app)
-        first, _ = store.claim(TOPIC, 0, 1, "a")
+        first, _ = store.claim(TOPIC, 0, "c1", "a")
         items = _items()
         store.record_batch(items, TOPIC, 0, len(items) - 1, first)
-        lease, resume_after = store.claim(TOPIC, 0, 2, "b")
+        lease, resume_after = store.claim(TOPIC, 0, "c2", "b")
         assert resume_after == len(items) - 1
         assert lease.offset == len(items) - 1
         assert lease.claims == 2
@@ -107,16 +107,35 @@ class TestFencing:
     def test_a_concurrent_claim_is_a_conflict_not_a_silent_overwrite(self, app):
         """Two members that loaded the same lease version cannot both claim."""
         store = IngestStore(app)
-        store.claim(TOPIC, 0, 1, "a")
+        store.claim(TOPIC, 0, "c1", "a")
         one = store.load_lease(TOPIC, 0)
         two = store.load_lease(TOPIC, 0)
         assert one is not None
         assert two is not None
-        one.claim(2, "b", -1)
-        two.claim(2, "c", -1)
+        one.claim("c2", "b", -1)
+        two.claim("c3", "c", -1)
         app.save(one)
         with pytest.raises(IntegrityError):
             app.save(two)
+
+    def test_a_claim_recorded_with_a_group_generation_reads_as_a_claim_of_its_own(self, app):
+        """A version-1 ``Claimed`` (generation, member id) is upcast; a new claim fences it."""
+        lease = PartitionLease(TOPIC, 0)
+        lease.claim("c1", "m1", 41)
+        current = app.mapper.to_stored_event(lease.collect_events()[-1])
+        state = app.mapper.transcoder.decode(current.state)
+        del state["claim_id"]
+        state |= {"generation": 7, "class_version": 1}
+        old = type(current)(
+            originator_id=current.originator_id,
+            originator_version=current.originator_version,
+            topic=current.topic,
+            state=app.mapper.transcoder.encode(state),
+        )
+        claimed = app.mapper.to_domain_event(old)
+        assert claimed.claim_id == "generation-7"
+        assert claimed.member_id == "m1"
+        assert claimed.resume_after == 41
 
 
 def test_names_of_positions_and_leases_are_stable():
