@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import argparse
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from hub.errors import SetupError
-from hub.kafka_config import kafka_config as _client_config
 from hub.logging import get_logger
+
+# The agency topic's name is the SDK's contract with the hub: the SDK owns it; re-exported.
+from hub.publish.naming import agency_topic as agency_topic  # noqa: PLC0414
+from hub.publish.naming import check_agency_id
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from hub.kafka.admin import KafkaAdmin
 
 log = get_logger(__name__)
 
@@ -38,29 +45,14 @@ RELAY_TRANSACTIONAL_ID = "casehub-relay"
 INBOUND_PATTERN = r"^casehub\.agency\..+\.events$"
 _INBOUND = re.compile(r"^casehub\.agency\.(?P<agency>.+)\.events$")
 _FEED = re.compile(r"^casehub\.feed\.(?P<agency>.+)$")
-#: What Kafka allows in a topic name, less the dot that separates our name parts.
-_AGENCY_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
 #: Outbound history is the hub's published record: kept forever.
 FOREVER = {"retention.ms": "-1"}
 
 
-def _check_agency(agency_id: str) -> str:
-    if not _AGENCY_ID.match(agency_id):
-        raise SetupError(
-            f"agency id {agency_id!r} cannot name a Kafka topic: use letters, digits, - and _"
-        )
-    return agency_id
-
-
-def agency_topic(agency_id: str) -> str:
-    """The inbound topic an agency publishes to."""
-    return f"casehub.agency.{_check_agency(agency_id)}.events"
-
-
 def feed_topic(agency_id: str) -> str:
     """The outbound topic an agency reads: its cases, notices to it, receipts for its events."""
-    return f"casehub.feed.{_check_agency(agency_id)}"
+    return f"casehub.feed.{check_agency_id(agency_id)}"
 
 
 def agency_of_topic(topic: str) -> str | None:
@@ -109,56 +101,54 @@ def planned_topics(settings: Settings, agencies: Iterable[str]) -> list[TopicSpe
     return specs
 
 
-def kafka_config(settings: Settings) -> dict[str, Any]:
-    """kafka-python's connection arguments, built by ``hub.kafka_config`` (the one place: SASL
-    user, the password masked as ``********`` in any log or repr, TLS CA); the pipeline's
-    modules import it from here."""
-    return _client_config(settings)
-
-
 class TopicAdmin:
-    """Creates missing topics; one admin connection, closed with the object."""
+    """Creates missing topics; one admin connection (``hub.kafka``), closed with the object."""
 
-    def __init__(self, settings: Settings) -> None:
-        from kafka import KafkaAdminClient  # noqa: PLC0415 - keep `casehub --help` fast
+    def __init__(self, settings: Settings, *, wait_s: float = 30.0) -> None:
+        # librdkafka loads on first use, not with the command line (`casehub --help` stays fast).
+        from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
 
-        self._admin: Any = KafkaAdminClient(
-            **kafka_config(settings), client_id="casehub-topics", request_timeout_ms=15000
-        )
+        self.wait_s = wait_s
+        self._admin: KafkaAdmin = KafkaAdmin(settings, client_id="casehub-topics")
 
     def existing(self) -> set[str]:
-        return set(self._admin.list_topics())
+        return set(self._admin.topics())
 
     def ensure(self, specs: Sequence[TopicSpec]) -> list[str]:
-        """Create every topic of ``specs`` that does not exist yet; returns the ones created."""
-        from kafka.errors import TopicAlreadyExistsError  # noqa: PLC0415
+        """Create every topic of ``specs`` that does not exist yet; returns the ones created.
 
-        missing = [s for s in specs if s.name not in self.existing()]
+        Returns once every partition of each new topic has a leader, so that a producer or a
+        consumer started next finds it whole.
+        """
+        from hub.kafka.admin import NewTopicSpec  # noqa: PLC0415
+
+        existing = self.existing()
+        missing = [s for s in specs if s.name not in existing]
         if not missing:
             return []
-        request = {
-            s.name: {
-                "num_partitions": s.partitions,
-                "replication_factor": s.replication,
-                "configs": s.config,
-            }
-            for s in missing
-        }
-        response = self._admin.create_topics(request, raise_errors=False)
-        created: list[str] = []
-        for topic in response["topics"]:
-            code = topic["error_code"]
-            if code == 0:
-                created.append(topic["name"])
-            elif code != TopicAlreadyExistsError.errno:
-                raise SetupError(
-                    f"could not create topic {topic['name']}: error {code} "
-                    f"({topic.get('error_message') or 'no message'})"
-                )
-        self._admin.wait_for_topics([s.name for s in missing], timeout_ms=30000)
-        for name in created:
-            log.info("topic_created", topic=name)
+        created = self._admin.create_topics(
+            [NewTopicSpec(s.name, s.partitions, s.replication, s.config) for s in missing]
+        )
+        for spec in missing:
+            self._wait_for_leaders(spec)
         return created
+
+    def _wait_for_leaders(self, spec: TopicSpec) -> None:
+        from hub.kafka.errors import KafkaUnavailable  # noqa: PLC0415
+
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                leaders = self._admin.partition_leaders(spec.name)
+            except SetupError:  # not in the metadata yet
+                leaders = {}
+            if len(leaders) >= spec.partitions and all(b >= 0 for b in leaders.values()):
+                return
+            if time.monotonic() > deadline:
+                raise KafkaUnavailable(
+                    f"topic {spec.name} has no leader for every partition after {self.wait_s:.0f}s"
+                )
+            time.sleep(0.1)
 
     def close(self) -> None:
         self._admin.close()

@@ -7,7 +7,8 @@ serves, on ``settings.metrics_port`` (0: off):
 * ``/metrics``: the registry in the Prometheus text format;
 * ``/healthz``: 200 while the process runs;
 * ``/readyz``: 200 only when every readiness check passes (the broker answers a metadata
-  request, the store answers a query), else 503 with the failing checks named.
+  request, the store answers a query, and on ``casehub serve`` the relay has not stalled),
+  else 503 with the failing checks named and, where a check gives one, its reason.
 
 Names follow Prometheus conventions: ``_total`` for counters, base units (seconds) in the name.
 """
@@ -19,8 +20,10 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
@@ -38,7 +41,19 @@ BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
 #: Seconds one batch's transaction takes (decode excluded).
 PROCESSING_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
-Check = Callable[[], bool]
+
+@dataclass(frozen=True)
+class Verdict:
+    """A readiness check's answer with its reason (a plain ``bool`` is an answer too)."""
+
+    ok: bool
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+Check = Callable[[], "bool | Verdict"]
 
 
 class PlaintextPersonalData(Collector):
@@ -99,6 +114,13 @@ class PipelineMetrics:
             buckets=PROCESSING_BUCKETS,
             registry=r,
         )
+        self.ingest_lag = Gauge(
+            "casehub_ingest_lag_records",
+            "Records of an inbound partition this instance owns not yet recorded (high "
+            "watermark of the last fetch - next offset), by topic and partition.",
+            ["topic", "partition"],
+            registry=r,
+        )
         self.ingest_outcomes = Counter(
             "casehub_ingest_batches",
             "Ingest batches by outcome: recorded, replayed, conflict, fenced, store_error.",
@@ -119,6 +141,36 @@ class PipelineMetrics:
         self.relay_transactions = Counter(
             "casehub_relay_transactions",
             "Kafka transactions the relay committed.",
+            registry=r,
+        )
+        # The relay's own health, set on every attempt (not only on success), so a relay that
+        # loops on an error shows its lag growing and its errors counted.
+        self.relay_position = Gauge(
+            "casehub_relay_position",
+            "The last notification id the relay committed to Kafka (or passed over).",
+            registry=r,
+        )
+        self.relay_store_head = Gauge(
+            "casehub_relay_store_head",
+            "The store's last notification id, as the relay last read it.",
+            registry=r,
+        )
+        self.relay_last_commit = Gauge(
+            "casehub_relay_last_commit_timestamp_seconds",
+            "When the relay last committed a Kafka transaction (Unix time).",
+            registry=r,
+        )
+        self.relay_errors = Counter(
+            "casehub_relay_errors",
+            "Failed relay attempts, by kind: fenced, abortable, retriable, fatal, store.",
+            ["kind"],
+            registry=r,
+        )
+        self.relay_parked = Counter(
+            "casehub_relay_parked_records",
+            "Records the relay could not publish and parked on casehub.deadletter (a "
+            "placeholder took their place), by reason.",
+            ["reason"],
             registry=r,
         )
         self.scheduler_runs = Counter(
@@ -162,10 +214,36 @@ class PipelineMetrics:
             elif kind == "Rejected":
                 self.events_rejected.labels(outcome.reason_code).inc()
 
+    def ingest_position(
+        self, partition: tuple[str, int], next_offset: int, high_watermark: int | None
+    ) -> None:
+        """After a recorded batch: how far the partition's end is ahead (agency topics carry
+        no transaction markers, so offsets count records)."""
+        if high_watermark is not None:
+            topic, number = partition
+            self.ingest_lag.labels(topic, str(number)).set(max(0, high_watermark - next_offset))
+
+    def ingest_released(self, partitions: list[tuple[str, int]]) -> None:
+        """Partitions gone to another instance: their lag is that instance's to report now."""
+        for topic, number in partitions:
+            with contextlib.suppress(KeyError):  # never reported here
+                self.ingest_lag.remove(topic, str(number))
+
     def relay_committed(self, topics: list[str]) -> None:
         self.relay_transactions.inc()
+        self.relay_last_commit.set_to_current_time()
+        kinds: dict[str, int] = {}
         for topic in topics:
-            self.relay_records.labels(_relay_kind(topic)).inc()
+            kind = _relay_kind(topic)
+            kinds[kind] = kinds.get(kind, 0) + 1
+        for kind, count in kinds.items():
+            self.relay_records.labels(kind).inc(count)
+
+    def relay_attempted(self, position: int | None, head: int | None) -> None:
+        """After every relay attempt, whatever its outcome: where it is, how far behind."""
+        self.relay_position.set(position or 0)
+        self.relay_store_head.set(head or 0)
+        self.relay_lag.set(max(0, (head or 0) - (position or 0)))
 
 
 def _relay_kind(topic: str) -> str:
@@ -195,18 +273,12 @@ class BrokerProbe:
             return self._ok
 
     def _probe(self) -> bool:
-        from kafka import KafkaAdminClient  # noqa: PLC0415
-
-        from hub.kafka_config import kafka_config  # noqa: PLC0415
+        from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415 - librdkafka loads on first use
 
         try:
             if self._admin is None:
-                self._admin = KafkaAdminClient(
-                    **kafka_config(self.settings),
-                    client_id="casehub-readyz",
-                    request_timeout_ms=3000,
-                )
-            self._admin.list_topics()
+                self._admin = KafkaAdmin(self.settings, client_id="casehub-readyz", timeout_s=3.0)
+            self._admin.brokers()  # one metadata request
         except Exception:  # noqa: BLE001 - any failure means "not ready"
             self.close()
             return False
@@ -230,6 +302,99 @@ def store_probe(app: Any) -> Check:
         return True
 
     return check
+
+
+class PositionRecordLike(Protocol):
+    """What ``hub.relay.position.read_position_record`` returns."""
+
+    @property
+    def notification_id(self) -> int: ...
+    @property
+    def written_at(self) -> datetime: ...
+
+
+class RelayProbe:
+    """Has the relay stalled? Judged from what Kafka committed, not from the relay's memory.
+
+    Unready when stored notifications that publish something wait after the relay's committed
+    position (``casehub.relay.position``) and that position has not moved for ``stall_s``: the
+    time since the later of the position record's ``written_at`` and the moment this probe
+    first saw work waiting behind that position (so a relay idle for an hour is not "stalled"
+    the instant new work arrives). Every instance judges the same facts, leader or not. The
+    answer is cached for ``cache_s``: a probe reads Kafka and the store.
+    """
+
+    def __init__(
+        self,
+        position: Callable[[], PositionRecordLike | None],
+        waiting: Callable[[int | None], int],
+        *,
+        stall_s: float,
+        cache_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._position = position
+        self._waiting = waiting
+        self.stall_s = stall_s
+        self.cache_s = cache_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._at = float("-inf")
+        self._verdict = Verdict(ok=True)
+        #: (position, when this probe first saw work waiting behind it)
+        self._behind: tuple[int | None, float] | None = None
+
+    def __call__(self) -> Verdict:
+        with self._lock:
+            now = self._clock()
+            if now - self._at < self.cache_s:
+                return self._verdict
+            self._verdict = self._judge(now)
+            self._at = now
+            return self._verdict
+
+    def _judge(self, now: float) -> Verdict:
+        try:
+            record = self._position()
+            position = None if record is None else record.notification_id
+            waiting = self._waiting(position)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
+            return Verdict(ok=False, reason=f"relay position unknown: {exc}")
+        if waiting == 0:
+            self._behind = None
+            return Verdict(ok=True)
+        if self._behind is None or self._behind[0] != position:
+            self._behind = (position, now)
+        progress = self._behind[1]
+        if record is not None:
+            progress = max(progress, record.written_at.timestamp())
+        stalled_for = now - progress
+        if stalled_for < self.stall_s:
+            return Verdict(ok=True)
+        reason = (
+            f"relay stalled: {waiting} notification(s) to publish after position "
+            f"{'none' if position is None else position}, no commit for {stalled_for:.0f}s "
+            f"(relay_stall_seconds={self.stall_s:g})"
+        )
+        log.warning("relay_stalled", position=position, waiting=waiting, seconds=stalled_for)
+        return Verdict(ok=False, reason=reason)
+
+
+def relay_probe(settings: Settings, app: Any, *, cache_s: float = 5.0) -> RelayProbe:
+    """The relay check of ``casehub serve``: Kafka's committed position against the store."""
+    from hub.ops.status import unrelayed  # noqa: PLC0415 - status loads the Kafka layer
+    from hub.relay.position import read_position_record  # noqa: PLC0415
+
+    def waiting(position: int | None) -> int:
+        # Enough to say "behind" and give an idea how far, without reading a long backlog.
+        return unrelayed(app, position, limit=1000)
+
+    return RelayProbe(
+        lambda: read_position_record(settings, timeout_s=5.0),
+        waiting,
+        stall_s=float(settings.relay_stall_seconds),
+        cache_s=cache_s,
+    )
 
 
 # --- the HTTP server ------------------------------------------------------------------------------
@@ -263,7 +428,10 @@ class MetricsServer:
         return self
 
     def readiness(self) -> dict[str, bool]:
-        return {name: bool(check()) for name, check in self.checks.items()}
+        return {name: bool(verdict) for name, verdict in self.verdicts().items()}
+
+    def verdicts(self) -> dict[str, bool | Verdict]:
+        return {name: check() for name, check in self.checks.items()}
 
     def close(self) -> None:
         self._httpd.shutdown()
@@ -283,9 +451,18 @@ def _handler(server: MetricsServer) -> type[BaseHTTPRequestHandler]:
             elif path == "/healthz":
                 self._send(200, b"ok\n", "text/plain; charset=utf-8")
             elif path == "/readyz":
-                checks = server.readiness()
+                verdicts = server.verdicts()
+                checks = {name: bool(v) for name, v in verdicts.items()}
                 ready = all(checks.values())
-                body = json.dumps({"ready": ready, "checks": checks}).encode() + b"\n"
+                answer: dict[str, Any] = {"ready": ready, "checks": checks}
+                reasons = {
+                    name: v.reason
+                    for name, v in verdicts.items()
+                    if isinstance(v, Verdict) and not v.ok and v.reason
+                }
+                if reasons:
+                    answer["reasons"] = reasons
+                body = json.dumps(answer, ensure_ascii=False).encode() + b"\n"
                 self._send(200 if ready else 503, body, "application/json")
             else:
                 self._send(404, b"not found\n", "text/plain; charset=utf-8")

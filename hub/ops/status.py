@@ -4,9 +4,17 @@
   records between them (``end - beginning``; on a transactional topic the count includes
   transaction markers, as Kafka's own tools do);
 * **groups**: every consumer group of the hub (``casehub-ingest``, ``casehub-leader``,
-  ``casehub-view-*``), per partition the committed offset and the lag (log end offset −
-  committed offset, computed as ``kafka-consumer-groups.sh --describe`` computes it: the end
-  offset is the high watermark, read uncommitted);
+  ``casehub-view-*``), per partition of every topic it consumes the committed offset, the log
+  end offset (the high watermark) and the lag: the committed records a ``read_committed``
+  reader finds between the committed offset (the partition's beginning when the group has
+  committed nothing there) and the end. Transaction markers and aborted records are not work,
+  so a group that has read everything shows 0 even where Kafka's own tool, which subtracts
+  offsets, shows 1 for the marker that follows the last record;
+* **relay**: its committed position (the last ``RelayPosition`` record on Kafka: notification
+  id, when and by which relay it was written), the store's head, how many stored
+  notifications that publish something lie after the position, and what the serving process
+  on ``metrics_port`` says (its ``/readyz`` reasons and the relay's errors by kind), when one
+  answers there;
 * **agencies** (from the event store): the time the hub recorded each agency's last accepted
   event, its accepted count, and its rejections by reason code;
 * **schemas**: the writer schemas (fingerprints) in use on the agency topics, counted from the
@@ -18,15 +26,26 @@ Everything here only reads.
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.error
+import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Self
 
+from hub.errors import CaseHubError
+from hub.kafka.admin import KafkaAdmin
+from hub.kafka.reader import open_reader, read_partitions
+from hub.kafka.records import Record
 from hub.logging import get_logger
+from hub.relay.position import read_position_record
+from hub.relay.records import PUBLISHING_TOPICS
 from hub.settings import Settings
-from hub.topics import INGEST_GROUP, LEADER_GROUP, agency_of_topic
+from hub.topics import INBOUND_PATTERN, INGEST_GROUP, LEADER, LEADER_GROUP, agency_of_topic
 
 log = get_logger(__name__)
 
@@ -34,6 +53,18 @@ VIEW_GROUP_PREFIX = "casehub-view-"
 #: Stored-event topic prefixes of events an agency sends (cases and the directory).
 AGENCY_EVENT_TOPICS = ("hub.cases.domainmodel:", "hub.directory.domainmodel:")
 REJECTION_TOPIC = "hub.cases.indexes:Rejection.Recorded"
+#: Above this many offsets between a group's position and the end, a partition's lag is the
+#: offset difference (an upper bound, marked not exact) instead of a count of what is there.
+COUNT_LIMIT = 200_000
+
+#: The topics a group of the hub consumes whether or not it has committed or been assigned
+#: anything yet: so a partition no member has reached still shows its backlog.
+_SUBSCRIPTIONS: dict[str, re.Pattern[str]] = {
+    INGEST_GROUP: re.compile(INBOUND_PATTERN),
+    LEADER_GROUP: re.compile(rf"^{re.escape(LEADER)}$"),
+}
+
+Partition = tuple[str, int]
 
 
 def is_hub_group(group_id: str) -> bool:
@@ -70,11 +101,11 @@ class PartitionLag:
     topic: str
     partition: int
     committed: int | None  # None: the group has committed nothing for this partition
-    end: int
-
-    @property
-    def lag(self) -> int | None:
-        return None if self.committed is None else max(0, self.end - self.committed)
+    end: int  # the log end offset (high watermark), as Kafka's tool prints it
+    #: Committed records after the group's position: the work it has not done yet.
+    lag: int
+    #: False when the lag is the offset difference (over ``COUNT_LIMIT``), an upper bound.
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,7 +117,27 @@ class GroupStatus:
 
     @property
     def lag(self) -> int:
-        return sum(p.lag or 0 for p in self.partitions)
+        return sum(p.lag for p in self.partitions)
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    #: The last committed position record (None: the relay never committed one).
+    position: int | None
+    last_commit_at: datetime | None
+    relay_id: str | None
+    #: The store's last notification id (None: the store is empty).
+    store_head: int | None
+    #: Stored notifications after the position that publish something (leases and indexes
+    #: publish nothing, so a store head past the position is not by itself a lag).
+    lag: int
+    #: The reasons the process serving ``metrics_port`` gives for being unready (None: it is
+    #: ready, or nothing answers there: ``ready`` tells which).
+    last_error: str | None
+    #: The relay's failed attempts by kind, from that process's ``/metrics``.
+    errors: dict[str, int] = field(default_factory=dict)
+    #: That process's ``/readyz`` answer; None when nothing answers on this host's port.
+    ready: bool | None = None
 
 
 @dataclass
@@ -112,6 +163,7 @@ class Status:
     agencies: list[AgencyStatus]
     schemas: list[SchemaUse]
     sampled_per_partition: int
+    relay: RelayStatus | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,10 +181,11 @@ class Status:
                     "state": g.state,
                     "members": g.members,
                     "lag": g.lag,
-                    "partitions": [asdict(p) | {"lag": p.lag} for p in g.partitions],
+                    "partitions": [asdict(p) for p in g.partitions],
                 }
                 for g in self.groups
             ],
+            "relay": None if self.relay is None else _relay_json(self.relay),
             "agencies": [
                 {
                     "agency": a.agency,
@@ -150,31 +203,25 @@ class Status:
         }
 
 
+def _relay_json(relay: RelayStatus) -> dict[str, Any]:
+    return asdict(relay) | {
+        "last_commit_at": relay.last_commit_at.isoformat() if relay.last_commit_at else None
+    }
+
+
 # --- Kafka ----------------------------------------------------------------------------------------
 class KafkaInspector:
-    """One admin client and one group-less consumer; closed with the object."""
+    """One admin client and one assign-only ``read_committed`` reader; closed with the object."""
 
-    def __init__(self, settings: Settings) -> None:
-        from kafka import KafkaAdminClient, KafkaConsumer  # noqa: PLC0415
-
-        from hub.kafka_config import kafka_config  # noqa: PLC0415
-
-        config = kafka_config(settings)
-        self._admin: Any = KafkaAdminClient(
-            **config, client_id="casehub-ops", request_timeout_ms=15000
-        )
-        # read_uncommitted: end offsets are the high watermark, as Kafka's group tool reports.
-        self._consumer: Any = KafkaConsumer(
-            **config, group_id=None, enable_auto_commit=False, client_id="casehub-ops"
-        )
-        self._reader: Any = None
-        self._config = config
+    def __init__(self, settings: Settings, *, count_limit: int = COUNT_LIMIT) -> None:
+        self.count_limit = count_limit
+        self._stack = ExitStack()
+        self._admin = self._stack.enter_context(KafkaAdmin(settings, client_id="casehub-ops"))
+        self._reader = self._stack.enter_context(open_reader(settings, client_id="casehub-ops"))
+        self._partitions: dict[str, int] | None = None
 
     def close(self) -> None:
-        self._consumer.close(autocommit=False)
-        if self._reader is not None:
-            self._reader.close(autocommit=False)
-        self._admin.close()
+        self._stack.close()
 
     def __enter__(self) -> Self:
         return self
@@ -182,112 +229,116 @@ class KafkaInspector:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _topic_partitions(self) -> dict[str, int]:
+        if self._partitions is None:
+            self._partitions = self._admin.topics()
+        return self._partitions
+
     def hub_topics(self) -> list[str]:
-        return sorted(t for t in self._admin.list_topics() if t.startswith("casehub."))
+        return sorted(t for t in self._topic_partitions() if t.startswith("casehub."))
 
-    def _partitions(self, topic: str) -> list[Any]:
-        from kafka import TopicPartition  # noqa: PLC0415
-
-        found = self._consumer.partitions_for_topic(topic) or set()
-        return [TopicPartition(topic, p) for p in sorted(found)]
+    def partitions(self, topics: Iterable[str]) -> list[Partition]:
+        counts = self._topic_partitions()
+        return [(t, p) for t in sorted(set(topics)) for p in range(counts.get(t, 0))]
 
     def topics(self, names: list[str] | None = None) -> list[TopicStatus]:
-        out: list[TopicStatus] = []
-        for topic in names if names is not None else self.hub_topics():
-            tps = self._partitions(topic)
-            if not tps:
-                continue
-            begin = self._consumer.beginning_offsets(tps)
-            end = self._consumer.end_offsets(tps)
-            out.append(
-                TopicStatus(
-                    topic, [PartitionOffsets(tp.partition, begin[tp], end[tp]) for tp in tps]
-                )
+        names = names if names is not None else self.hub_topics()
+        parts = self.partitions(names)
+        begin = self._admin.beginning_offsets(parts)
+        end = self._admin.end_offsets(parts)
+        return [
+            TopicStatus(
+                topic,
+                [PartitionOffsets(p, begin[(t, p)], end[(t, p)]) for t, p in parts if t == topic],
             )
-        return out
+            for topic in names
+            if any(t == topic for t, _ in parts)
+        ]
 
     def group_ids(self) -> list[str]:
-        return sorted(
-            g["group_id"] for g in self._admin.list_groups() if is_hub_group(g["group_id"])
-        )
+        return [g for g in self._admin.groups() if is_hub_group(g)]
 
     def groups(self, group_ids: list[str] | None = None) -> list[GroupStatus]:
         ids = group_ids if group_ids is not None else self.group_ids()
-        if not ids:
-            return []
-        described = self._admin.describe_groups(ids)
         out: list[GroupStatus] = []
         for group_id in ids:
-            info = described.get(group_id) or {}
-            committed = self._admin.list_group_offsets({group_id: None}).get(group_id, {})
-            assigned = {
-                (tp.topic, tp.partition)
-                for tp in committed
-                if committed[tp] is not None and committed[tp].offset >= 0
-            }
-            assigned |= _assigned_partitions(info)
-            tps = [
-                tp for topic in sorted({t for t, _ in assigned}) for tp in self._partitions(topic)
-            ]
-            tps = [tp for tp in tps if (tp.topic, tp.partition) in assigned]
-            end = self._consumer.end_offsets(tps) if tps else {}
-            by_name = {(tp.topic, tp.partition): meta for tp, meta in committed.items()}
-            lags = []
-            for tp in tps:
-                meta = by_name.get((tp.topic, tp.partition))
-                offset = meta.offset if meta is not None and meta.offset >= 0 else None
-                lags.append(PartitionLag(tp.topic, tp.partition, offset, end[tp]))
+            described = self._admin.describe_group(group_id)
+            committed = self._admin.committed(group_id)
+            # Every partition of every topic the group consumes: those it committed for or was
+            # assigned, and for the hub's own groups their subscription, so that a partition
+            # nobody reached yet shows its whole backlog instead of nothing.
+            topics = {t for t, _ in committed} | {t for t, _ in described.assignment}
+            pattern = _SUBSCRIPTIONS.get(group_id)
+            if pattern is not None:
+                topics |= {t for t in self._topic_partitions() if pattern.match(t)}
+            parts = self.partitions(topics)
             out.append(
                 GroupStatus(
                     group_id,
-                    str(info.get("group_state") or "Unknown"),
-                    len(info.get("members") or []),
-                    lags,
+                    described.state,
+                    described.members,
+                    self.lags(parts, committed),
                 )
             )
         return out
 
-    def tail(self, topic: str, per_partition: int) -> Iterator[Any]:
+    def lags(self, parts: list[Partition], committed: dict[Partition, int]) -> list[PartitionLag]:
+        """Per partition, the committed records between the group's position and the end."""
+        if not parts:
+            return []
+        begin = self._admin.beginning_offsets(parts)
+        end = self._admin.end_offsets(parts)
+        stable = self._admin.end_offsets(parts, committed_only=True)
+        starts = {tp: max(begin[tp], committed.get(tp, begin[tp])) for tp in parts}
+        to_count = {
+            tp: starts[tp]
+            for tp in parts
+            if starts[tp] < stable[tp] and stable[tp] - starts[tp] <= self.count_limit
+        }
+        counted = self.count_committed(to_count, stable)
+        out: list[PartitionLag] = []
+        for tp in parts:
+            topic, partition = tp
+            if tp in counted:
+                lag, exact = counted[tp], True
+            elif starts[tp] >= stable[tp]:
+                lag, exact = 0, True
+            else:  # too many to read for a status line: the offsets say at most this many
+                lag, exact = stable[tp] - starts[tp], False
+            out.append(PartitionLag(topic, partition, committed.get(tp), end[tp], lag, exact))
+        return out
+
+    def count_committed(
+        self, starts: dict[Partition, int], ends: dict[Partition, int]
+    ) -> dict[Partition, int]:
+        """How many committed records lie in ``[start, end)`` of each partition."""
+        counts = dict.fromkeys(starts, 0)
+
+        def count(record: Record) -> bool:
+            tp = (record.topic, record.partition)
+            if record.offset < ends[tp]:
+                counts[tp] += 1
+            return False  # counted, not kept
+
+        read_partitions(self._reader, starts, keep=count)
+        return counts
+
+    def tail(self, topic: str, per_partition: int) -> list[Record]:
         """The last ``per_partition`` committed records of every partition of ``topic``."""
-        from kafka import KafkaConsumer  # noqa: PLC0415
-
-        if self._reader is None:
-            self._reader = KafkaConsumer(
-                **self._config,
-                group_id=None,
-                enable_auto_commit=False,
-                isolation_level="read_committed",
-                client_id="casehub-ops-reader",
-            )
-        reader = self._reader
-        tps = self._partitions(topic)
-        if not tps:
-            return
-        reader.assign(tps)
-        begin = reader.beginning_offsets(tps)
-        end = reader.end_offsets(tps)  # read_committed: the last stable offset
-        wanted = {tp for tp in tps if end[tp] > begin[tp]}
-        for tp in wanted:
-            reader.seek(tp, max(begin[tp], end[tp] - per_partition))
-        for tp in set(tps) - wanted:
-            reader.pause(tp)
-        idle = 0
-        while wanted and idle < 20:
-            polled = reader.poll(timeout_ms=500)
-            idle = 0 if polled else idle + 1
-            for tp, records in polled.items():
-                yield from (r for r in records if r.offset < end[tp])
-            wanted = {tp for tp in wanted if reader.position(tp) < end[tp]}
-
-
-def _assigned_partitions(info: dict[str, Any]) -> set[tuple[str, int]]:
-    """(topic, partition) of every member's assignment (decoded by kafka-python when it can)."""
-    out: set[tuple[str, int]] = set()
-    for member in info.get("members") or []:
-        assignment = member.get("member_assignment")
-        for topic, partitions in getattr(assignment, "assignment", None) or []:
-            out.update((topic, p) for p in partitions)
-    return out
+        parts = self.partitions([topic])
+        begin = self._admin.beginning_offsets(parts)
+        stable = self._admin.end_offsets(parts, committed_only=True)
+        starts = {
+            tp: max(begin[tp], stable[tp] - per_partition) for tp in parts if stable[tp] > begin[tp]
+        }
+        records = read_partitions(
+            self._reader, starts, keep=lambda r: r.offset < stable[(r.topic, r.partition)]
+        )
+        # Offsets count markers too: keep the last ``per_partition`` records proper.
+        by_partition: dict[Partition, list[Record]] = {}
+        for record in records:
+            by_partition.setdefault((record.topic, record.partition), []).append(record)
+        return [r for tp in sorted(by_partition) for r in by_partition[tp][-per_partition:]]
 
 
 def schema_use(inspector: KafkaInspector, topics: list[str], sample: int) -> list[SchemaUse]:
@@ -374,13 +425,100 @@ def _directory_agencies(app: Any) -> list[str]:
         return []
 
 
+# --- the relay ----------------------------------------------------------------------------------
+def unrelayed(app: Any, after: int | None, *, limit: int | None = None, page: int = 1000) -> int:
+    """How many stored notifications after ``after`` publish something (``limit``: stop there).
+
+    Leases and indexes publish nothing; a relay whose committed position is followed only by
+    them has nothing left to do (a batch of only those commits no position record).
+    """
+    found = 0
+    start = 1 if after is None else after + 1
+    while limit is None or found < limit:
+        batch = app.recorder.select_notifications(start=start, limit=page)
+        if not batch:
+            break
+        found += sum(1 for n in batch if n.topic.startswith(PUBLISHING_TOPICS))
+        start = int(batch[-1].id) + 1
+    return found if limit is None else min(found, limit)
+
+
+def relay_status(settings: Settings, app: Any, *, timeout_s: float = 15.0) -> RelayStatus:
+    """The relay as Kafka and the store see it, and what the serving process says of it."""
+    record = read_position_record(settings, timeout_s=timeout_s)
+    position = None if record is None else record.notification_id
+    ready, reasons, errors = _ask_serving_process(settings)
+    last_error = "; ".join(f"{name}: {why}" for name, why in sorted(reasons.items())) or None
+    return RelayStatus(
+        position=position,
+        last_commit_at=None if record is None else record.written_at,
+        relay_id=None if record is None else record.relay_id,
+        store_head=app.recorder.max_notification_id(),
+        lag=unrelayed(app, position),
+        last_error=last_error,
+        errors=errors,
+        ready=ready,
+    )
+
+
+def _ask_serving_process(
+    settings: Settings, *, timeout_s: float = 3.0
+) -> tuple[bool | None, dict[str, str], dict[str, int]]:
+    """(ready, reasons, relay errors by kind) from ``/readyz`` and ``/metrics`` on this host's
+    ``metrics_port``; (None, {}, {}) when nothing answers there (best effort: the process may
+    run elsewhere, or not be the leader)."""
+    if settings.metrics_port <= 0:
+        return None, {}, {}
+    base = f"http://127.0.0.1:{settings.metrics_port}"
+    try:
+        readyz = _http_get(f"{base}/readyz", timeout_s)
+        metrics = _http_get(f"{base}/metrics", timeout_s)
+    except (OSError, ValueError) as exc:
+        log.debug("ops_status_no_serving_process", url=base, error=str(exc))
+        return None, {}, {}
+    try:
+        doc = json.loads(readyz)
+    except ValueError:
+        return None, {}, {}
+    ready = bool(doc.get("ready"))
+    reasons = {str(k): str(v) for k, v in (doc.get("reasons") or {}).items()}
+    return ready, reasons, _relay_errors(metrics.decode("utf-8", "replace"))
+
+
+def _http_get(url: str, timeout_s: float) -> bytes:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 - our URL
+            body: bytes = response.read()
+            return body
+    except urllib.error.HTTPError as exc:  # /readyz answers 503 with its reasons
+        error_body: bytes = exc.read()
+        return error_body
+
+
+def _relay_errors(text: str) -> dict[str, int]:
+    from prometheus_client.parser import text_string_to_metric_families  # noqa: PLC0415
+
+    out: dict[str, int] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "casehub_relay_errors_total":
+                kind = sample.labels.get("kind", "")
+                out[kind] = out.get(kind, 0) + int(sample.value)
+    return out
+
+
 def collect_status(settings: Settings, app: Any, *, sample: int = 200) -> Status:
     with KafkaInspector(settings) as inspector:
         names = inspector.hub_topics()
         topics = inspector.topics(names)
         groups = inspector.groups()
         schemas = schema_use(inspector, names, sample) if sample > 0 else []
-    return Status(topics, groups, agency_activity(app), schemas, sample)
+    try:
+        relay: RelayStatus | None = relay_status(settings, app)
+    except CaseHubError as exc:  # no position topic yet, or Kafka did not answer for it
+        log.warning("ops_status_relay_unknown", error=str(exc))
+        relay = None
+    return Status(topics, groups, agency_activity(app), schemas, sample, relay)
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -403,12 +541,23 @@ def render_status(status: Status) -> str:
     for g in status.groups:
         rows.append((g.group, g.state, str(g.members), "(total)", "", "", "", str(g.lag)))
         rows += [
-            ("", "", "", p.topic, str(p.partition), _dash(p.committed), str(p.end), _dash(p.lag))
+            (
+                "",
+                "",
+                "",
+                p.topic,
+                str(p.partition),
+                _dash(p.committed),
+                str(p.end),
+                str(p.lag) if p.exact else f"<={p.lag}",
+            )
             for p in g.partitions
         ]
     lines += _table(
         ("group", "state", "members", "topic", "partition", "committed", "end", "lag"), rows
     )
+    lines += ["", "RELAY"]
+    lines += _relay_lines(status.relay)
     lines += ["", "AGENCIES (event store)"]
     lines += _table(
         ("agency", "last event recorded", "accepted", "rejected", "rejections by reason"),
@@ -429,6 +578,32 @@ def render_status(status: Status) -> str:
         [(s.topic, s.fingerprint, s.record, str(s.count)) for s in status.schemas],
     )
     return "\n".join(lines)
+
+
+def _relay_lines(relay: RelayStatus | None) -> list[str]:
+    if relay is None:
+        return ["  unknown (its position could not be read from Kafka)"]
+    if relay.ready is None:
+        said = "unknown (nothing answers on this host's metrics port)"
+    elif relay.last_error:
+        said = relay.last_error
+    else:
+        said = "none (ready)"
+    errors = ", ".join(f"{k}={v}" for k, v in sorted(relay.errors.items())) or "-"
+    rows = [
+        ("position (committed)", _dash(relay.position)),
+        ("store head", _dash(relay.store_head)),
+        ("lag (notifications to publish)", str(relay.lag)),
+        (
+            "last commit",
+            relay.last_commit_at.isoformat(timespec="seconds") if relay.last_commit_at else "-",
+        ),
+        ("relay id", relay.relay_id or "-"),
+        ("last error", said),
+        ("errors by kind", errors if relay.ready is not None else "unknown"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return [f"  {k:<{width}}  {v}" for k, v in rows]
 
 
 def _dash(value: int | None) -> str:

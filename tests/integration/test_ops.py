@@ -1,4 +1,6 @@
-"""Operations on a running hub: /metrics moves by the right amounts, lag agrees with Kafka's tool.
+"""Operations on a running hub: /metrics moves by the right amounts; `ops status` shows the work
+not yet done (a whole backlog where nothing is committed, 0 where only a transaction marker is
+left, which Kafka's own tool counts as 1) and the relay's committed position.
 
 One private broker (port 39472, so the pipeline tests' topic resets never reach it) and one
 in-process ``casehub serve`` with its metrics endpoint on a free port serve the module.
@@ -18,21 +20,25 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.demo.story import MARKET_REGULATION
+from hub.kafka.admin import KafkaAdmin, NewTopicSpec
+from hub.kafka.clients import producer, transactional_producer
+from hub.kafka.reader import read_topic
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
 from hub.settings import PROJECT_ROOT
-from hub.topics import INGEST_GROUP, TIMELINE, agency_topic, kafka_config
+from hub.topics import INGEST_GROUP, TIMELINE, agency_topic
 
 pytestmark = pytest.mark.kafka
 
 PORT = 39472
 POISON = 3
 VIEW_GROUP = "casehub-view-opscheck"
+#: A view group of a topic of our own, written in transactions: a known backlog.
+BACKLOG_GROUP = "casehub-view-opsbacklog"
+BACKLOG_TOPIC = "casehub.opscheck.backlog"
 CLOCK = t.fixed_clock(datetime(2026, 1, 5, 9, tzinfo=TIMEZONE))
 
 
@@ -85,9 +91,11 @@ def _value(samples: dict[Any, float], name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def _cli(hub: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    hub: dict[str, Any], *args: str, metrics_port: int = 0
+) -> subprocess.CompletedProcess[str]:
     env = t.serve_env(hub["settings"], hub["sqlite"])
-    env["CASEHUB_METRICS_PORT"] = "0"
+    env["CASEHUB_METRICS_PORT"] = str(metrics_port)
     return subprocess.run(
         [sys.executable, "-m", "hub.cli", *args],
         env=env,
@@ -100,13 +108,10 @@ def _cli(hub: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _publish_poison(settings: Any, count: int) -> None:
-    producer = KafkaProducer(**kafka_config(settings), acks="all")
-    try:
-        for i in range(count):
-            producer.send(agency_topic(MARKET_REGULATION), key=b"poison", value=b"junk %d" % i)
-        producer.flush()
-    finally:
-        producer.close()
+    sender = producer(settings, client_id="opscheck-poison")
+    for i in range(count):
+        sender.produce(agency_topic(MARKET_REGULATION), key=b"poison", value=b"junk %d" % i)
+    assert sender.flush(30) == 0
 
 
 def test_metrics_count_accepted_and_rejected_events_exactly(ops_hub: dict[str, Any]) -> None:
@@ -160,7 +165,7 @@ def test_metrics_count_accepted_and_rejected_events_exactly(ops_hub: dict[str, A
     status, body = _get(f"{base}/readyz")
     assert (status, json.loads(body)) == (
         200,
-        {"ready": True, "checks": {"broker": True, "store": True}},
+        {"ready": True, "checks": {"broker": True, "store": True, "relay": True}},
     )
 
 
@@ -234,8 +239,58 @@ def _num(cell: str) -> int | None:
     return None if cell == "-" else int(cell)
 
 
-def test_status_lag_equals_what_kafkas_own_tool_reports(ops_hub: dict[str, Any]) -> None:
-    """A view group that consumed part of the timeline: ops status lag = ConsumerGroupCommand's."""
+def _write_backlog(settings: Any, *, partitions: int, transactions: int, size: int) -> None:
+    """``transactions`` committed transactions of ``size`` records on every partition: each
+    ends with a commit marker, so offsets run ahead of records by one per transaction."""
+    with KafkaAdmin(settings) as admin:
+        admin.create_topics([NewTopicSpec(BACKLOG_TOPIC, partitions, 1, {})])
+        t.wait_until(lambda: BACKLOG_TOPIC in admin.topics(), 30, what=BACKLOG_TOPIC)
+    sender = transactional_producer(
+        settings, transactional_id="casehub-opscheck-backlog", client_id="opscheck-backlog"
+    )
+    sender.init_transactions(30)
+    for n in range(transactions):
+        sender.begin_transaction()
+        for partition in range(partitions):
+            for i in range(size):
+                sender.produce(BACKLOG_TOPIC, partition=partition, value=b"%d-%d" % (n, i))
+        sender.commit_transaction(30)
+
+
+def test_status_shows_the_work_not_yet_done(ops_hub: dict[str, Any]) -> None:
+    """A partition with nothing committed shows its whole backlog; markers are not work.
+
+    Two partitions of 25 records each, in 5 transactions of 5: the group has read 10 records
+    of partition 0 (offset 12, two markers passed) and nothing of partition 1. Kafka's tool
+    says 18 for partition 0 (three markers among them) and does not list partition 1; the work
+    left is 15 + 25 = 40 records.
+    """
+    settings = ops_hub["settings"]
+    _write_backlog(settings, partitions=2, transactions=5, size=5)
+    with KafkaAdmin(settings) as admin:
+        admin.set_committed(BACKLOG_GROUP, {(BACKLOG_TOPIC, 0): 12})
+
+    status = _cli(ops_hub, "ops", "status", "--json", "--sample", "0")
+    assert status.returncode == 0, status.stderr
+    group = {g["group"]: g for g in json.loads(status.stdout)["groups"]}[BACKLOG_GROUP]
+    ours = {
+        p["partition"]: (p["committed"], p["end"], p["lag"], p["exact"])
+        for p in group["partitions"]
+    }
+    assert ours == {0: (12, 30, 15, True), 1: (None, 30, 25, True)}
+    assert group["lag"] == 40
+
+    theirs = _kafka_describe(settings, BACKLOG_GROUP)
+    assert theirs[(BACKLOG_TOPIC, 0)] == (12, 30, 18)
+    assert (BACKLOG_TOPIC, 1) not in theirs  # a member-less group: only what it committed
+
+
+def test_a_caught_up_group_shows_no_lag_where_kafkas_tool_shows_the_marker(
+    ops_hub: dict[str, Any],
+) -> None:
+    """A view group at the end of every timeline partition: ops status 0, Kafka's tool 1 per
+    partition (the relay's commit marker after the last record); the ingest group's lag on the
+    agency topics (no transactions) equals the tool's."""
     settings = ops_hub["settings"]
     server = ops_hub["server"]
     probe = t.StoreProbe(server.app)
@@ -243,33 +298,43 @@ def test_status_lag_equals_what_kafkas_own_tool_reports(ops_hub: dict[str, Any])
         t.publish_in_order(settings, t.directory_commands(), probe.outcome_known)
     t.wait_until(lambda: t.relay_caught_up(settings, server.app), 60, what="relay")
 
-    consumer = KafkaConsumer(
-        **kafka_config(settings), group_id=VIEW_GROUP, enable_auto_commit=False
-    )
-    try:
-        tps = [TopicPartition(TIMELINE, p) for p in sorted(consumer.partitions_for_topic(TIMELINE))]
-        end = consumer.end_offsets(tps)
-        busy = [tp for tp in tps if end[tp] >= 2]
-        assert busy, "the timeline should hold records"
-        consumer.commit({tp: OffsetAndMetadata(end[tp] // 2, "", -1) for tp in busy})
-    finally:
-        consumer.close(autocommit=False)
+    last: dict[tuple[str, int], int] = {}
+    for record in read_topic(settings, TIMELINE):
+        last[(record.topic, record.partition)] = record.offset
+    assert last, "the timeline should hold records"
+    with KafkaAdmin(settings) as admin:
+        admin.set_committed(VIEW_GROUP, {tp: offset + 1 for tp, offset in last.items()})
 
-    status = _cli(ops_hub, "ops", "status", "--json", "--sample", "50")
+    status = _cli(
+        ops_hub, "ops", "status", "--json", "--sample", "50", metrics_port=server_port(ops_hub)
+    )
     assert status.returncode == 0, status.stderr
     doc = json.loads(status.stdout)
     groups = {g["group"]: g for g in doc["groups"]}
-    for group in (VIEW_GROUP, INGEST_GROUP):
-        ours = {
-            (p["topic"], p["partition"]): (p["committed"], p["end"], p["lag"])
-            for p in groups[group]["partitions"]
-            if p["committed"] is not None
-        }
-        theirs = {k: v for k, v in _kafka_describe(settings, group).items() if v[0] is not None}
-        assert theirs, f"Kafka's tool shows no committed offsets for {group}"
-        assert ours == theirs, group
-        assert groups[group]["lag"] == sum(v[2] or 0 for v in theirs.values())
-    assert groups[VIEW_GROUP]["lag"] > 0
+
+    view = {(p["topic"], p["partition"]): p for p in groups[VIEW_GROUP]["partitions"]}
+    theirs = _kafka_describe(settings, VIEW_GROUP)
+    for tp, offset in last.items():
+        assert (view[tp]["committed"], view[tp]["lag"]) == (offset + 1, 0), tp
+        assert theirs[tp] == (offset + 1, offset + 2, 1), tp  # the marker, counted as lag
+    assert groups[VIEW_GROUP]["lag"] == 0
+
+    ingest = {
+        (p["topic"], p["partition"]): (p["committed"], p["end"], p["lag"])
+        for p in groups[INGEST_GROUP]["partitions"]
+        if p["committed"] is not None
+    }
+    theirs = {k: v for k, v in _kafka_describe(settings, INGEST_GROUP).items() if v[0] is not None}
+    assert theirs, f"Kafka's tool shows no committed offsets for {INGEST_GROUP}"
+    assert ingest == theirs
+
+    relay = doc["relay"]
+    assert relay["position"] >= t.last_publishing_notification(server.app)
+    assert relay["store_head"] == server.app.recorder.max_notification_id()
+    assert relay["lag"] == 0
+    assert relay["last_commit_at"] is not None
+    assert relay["ready"] is True  # the serving process answered on its metrics port
+    assert relay["last_error"] is None
 
     topics = {x["topic"]: x for x in doc["topics"]}
     assert topics[TIMELINE]["records"] > 0
@@ -281,6 +346,11 @@ def test_status_lag_equals_what_kafkas_own_tool_reports(ops_hub: dict[str, Any])
     assert table.returncode == 0, table.stderr
     assert "CONSUMER GROUPS" in table.stdout
     assert VIEW_GROUP in table.stdout
+    assert "RELAY" in table.stdout
+
+
+def server_port(hub: dict[str, Any]) -> int:
+    return int(str(hub["metrics"]).rsplit(":", 1)[1])
 
 
 def test_views_export_events_applied_and_lag(ops_hub: dict[str, Any]) -> None:

@@ -6,18 +6,27 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.cases.views import Accepted, Duplicate, Rejected
 from hub.codec.sealed import count_plaintext
-from hub.ops.metrics import MetricsServer, PipelineMetrics, start_metrics_server
+from hub.ops.metrics import (
+    MetricsServer,
+    PipelineMetrics,
+    RelayProbe,
+    Verdict,
+    start_metrics_server,
+)
 from hub.ops.status import (
     AgencyStatus,
     GroupStatus,
     PartitionLag,
     PartitionOffsets,
+    RelayStatus,
     Status,
     TopicStatus,
     render_status,
@@ -106,6 +115,32 @@ class TestMetricsServer:
         finally:
             server.close()
 
+    def test_readyz_names_the_reason_a_check_gives(self) -> None:
+        """A check answering with a Verdict: 503, and its reason in the body."""
+        verdict = {"relay": Verdict(ok=False, reason="relay stalled: 3 waiting")}
+        server = MetricsServer(
+            PipelineMetrics(), {"store": lambda: True, "relay": lambda: verdict["relay"]}, port=0
+        ).start()
+        base = f"http://127.0.0.1:{server.port}"
+        try:
+            status, body = _get(f"{base}/readyz")
+            assert (status, json.loads(body)) == (
+                503,
+                {
+                    "ready": False,
+                    "checks": {"store": True, "relay": False},
+                    "reasons": {"relay": "relay stalled: 3 waiting"},
+                },
+            )
+            verdict["relay"] = Verdict(ok=True)
+            status, body = _get(f"{base}/readyz")
+            assert (status, json.loads(body)) == (
+                200,
+                {"ready": True, "checks": {"store": True, "relay": True}},
+            )
+        finally:
+            server.close()
+
     def test_a_taken_port_is_logged_not_fatal(self) -> None:
         """Several instances on one host: the second runs without its metrics server."""
         with socket.socket() as taken:
@@ -118,7 +153,8 @@ class TestMetricsServer:
 
 class TestStatusTable:
     def test_lag_and_rejections_render(self) -> None:
-        """The table shows each group's lag and '-' for partitions with nothing committed."""
+        """The table shows each group's lag, a partition with nothing committed shows its whole
+        backlog (with '-' for the offset), and the relay section its position and lag."""
         status = Status(
             topics=[TopicStatus("casehub.timeline", [PartitionOffsets(0, 0, 10)])],
             groups=[
@@ -127,20 +163,140 @@ class TestStatusTable:
                     "Empty",
                     0,
                     [
-                        PartitionLag("casehub.timeline", 0, 4, 10),
-                        PartitionLag("casehub.timeline", 1, None, 3),
+                        PartitionLag("casehub.timeline", 0, 4, 10, 5),
+                        PartitionLag("casehub.timeline", 1, None, 3, 2),
                     ],
                 )
             ],
             agencies=[AgencyStatus("market-regulation", None, 2, {"bad_magic": 3})],
             schemas=[],
             sampled_per_partition=10,
+            relay=RelayStatus(
+                position=40,
+                last_commit_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+                relay_id="casehub-relay",
+                store_head=47,
+                lag=5,
+                last_error=None,
+            ),
         )
         text = render_status(status)
         doc = status.to_json()
 
-        assert doc["groups"][0]["lag"] == 6
-        assert [p["lag"] for p in doc["groups"][0]["partitions"]] == [6, None]
+        assert doc["groups"][0]["lag"] == 7
+        assert [(p["committed"], p["lag"]) for p in doc["groups"][0]["partitions"]] == [
+            (4, 5),
+            (None, 2),
+        ]
+        assert doc["relay"]["position"] == 40
+        assert doc["relay"]["lag"] == 5
+        assert doc["relay"]["last_commit_at"] == "2026-01-05T09:00:00+00:00"
+        assert "2026-01-05T09:00:00+00:00" in text
+        assert "unknown (nothing answers" in text
         assert doc["agencies"][0]["rejected"] == 3
         assert "casehub-view-x" in text
         assert "bad_magic=3" in text
+
+
+@dataclass(frozen=True)
+class _Position:
+    notification_id: int
+    written_at: datetime
+
+
+class _Relay:
+    """What the probe reads: Kafka's committed position and the work waiting behind it."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.position: _Position | None = None
+        self.head = 0
+        self.fail: Exception | None = None
+
+    def commit(self, notification_id: int) -> None:
+        self.position = _Position(notification_id, datetime.fromtimestamp(self.now, UTC))
+
+    def read(self) -> _Position | None:
+        if self.fail is not None:
+            raise self.fail
+        return self.position
+
+    def waiting(self, position: int | None) -> int:
+        return max(0, self.head - (position or 0))
+
+    def probe(self, stall_s: float = 60, cache_s: float = 0) -> RelayProbe:
+        return RelayProbe(
+            self.read, self.waiting, stall_s=stall_s, cache_s=cache_s, clock=lambda: self.now
+        )
+
+
+class TestRelayProbe:
+    def test_a_caught_up_relay_is_ready_however_long_it_was_idle(self) -> None:
+        """No work waiting: ready, even when the last commit is hours old."""
+        relay = _Relay()
+        relay.head = 10
+        relay.commit(10)
+        relay.now += 7200
+        assert relay.probe()() == Verdict(ok=True)
+
+    def test_new_work_after_a_long_idle_is_not_a_stall_at_once(self) -> None:
+        """The clock starts when the probe first sees work waiting, not at the old commit."""
+        relay = _Relay()
+        relay.head = 10
+        relay.commit(10)
+        probe = relay.probe(stall_s=60)
+        relay.now += 7200
+        relay.head = 12
+        assert probe().ok
+        relay.now += 59
+        assert probe().ok
+        relay.now += 2
+        verdict = probe()
+        assert not verdict.ok
+        assert verdict.reason is not None
+        assert "2 notification(s) to publish after position 10" in verdict.reason
+
+    def test_a_relay_that_commits_is_not_stalled_while_behind(self) -> None:
+        """Behind but advancing: each commit restarts the clock."""
+        relay = _Relay()
+        relay.head = 1000
+        probe = relay.probe(stall_s=60)
+        for position in range(100, 1000, 100):
+            relay.now += 50
+            relay.commit(position)
+            assert probe().ok, position
+
+    def test_a_stalled_relay_turns_ready_again_once_it_catches_up(self) -> None:
+        """503 while stuck; 200 as soon as the committed position covers the store."""
+        relay = _Relay()
+        relay.head = 5
+        probe = relay.probe(stall_s=10)
+        assert probe().ok
+        relay.now += 11
+        assert not probe().ok
+        relay.commit(5)
+        assert probe() == Verdict(ok=True)
+
+    def test_an_unreadable_position_is_not_ready_with_the_reason(self) -> None:
+        """Kafka does not answer: unready, saying why."""
+        relay = _Relay()
+        relay.fail = TimeoutError("no broker")
+        verdict = relay.probe()()
+        assert not verdict.ok
+        assert verdict.reason == "relay position unknown: no broker"
+
+    def test_the_answer_is_cached(self) -> None:
+        """Within cache_s the probe answers from memory (it reads Kafka and the store)."""
+        relay = _Relay()
+        relay.head = 5
+        probe = relay.probe(stall_s=10, cache_s=5)
+        probe()
+        relay.now += 11
+        relay.fail = TimeoutError("not read")
+        assert not probe().ok  # stale: read again, and the read fails
+        relay.fail = None
+        relay.commit(5)
+        relay.now += 1
+        assert not probe().ok  # cached for 5 s
+        relay.now += 5
+        assert probe().ok
