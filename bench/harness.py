@@ -19,7 +19,6 @@ from typing import Any
 
 from hub.cases.commands import Command
 from hub.settings import Settings
-from hub.topics import kafka_config
 
 
 @dataclass
@@ -174,18 +173,25 @@ def publish(
     return last
 
 
+#: ``handle(topic, partition, offset, value)``: what a baseline does with each record.
+Handle = Callable[[str, int, int, bytes], Any]
+
+
 def consume_all(
     settings: Settings,
     topics: Sequence[str],
     total: int | None,
-    handle: Callable[[Any], Any],
+    handle: Handle,
     *,
     timeout: float = 600.0,
 ) -> Throughput:
     """A plain kafka-python loop: read ``total`` records of ``topics`` from the start, ``handle``
     each record (the baselines decode its value), no group, ``read_committed`` like the hub;
-    ``total`` None reads to the end offsets instead."""
+    ``total`` None reads to the end offsets instead. The agencies' SDK's client, measured
+    beside librdkafka's (``consume_all_librdkafka``)."""
     from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+
+    from hub.publish.connection import kafka_config  # noqa: PLC0415
 
     consumer: Any = KafkaConsumer(
         **kafka_config(settings),
@@ -220,26 +226,129 @@ def consume_all(
                 raise TimeoutError(f"baseline consumer read {done} of {total} records")
             for records in consumer.poll(timeout_ms=500).values():
                 for r in records:
-                    handle(r)
+                    handle(r.topic, r.partition, r.offset, r.value)
                 done += sum(1 for _ in records)
             if done and first_t is None:
                 first_t, first_n = time.perf_counter(), done
-        end = time.perf_counter()
+        finished = time.perf_counter()
         assert first_t is not None
-        return Throughput(done - first_n, end - first_t, end - started)
+        return Throughput(done - first_n, finished - first_t, finished - started)
     finally:
         consumer.close(autocommit=False)
+
+
+def consume_all_librdkafka(
+    settings: Settings,
+    topics: Sequence[str],
+    total: int | None,
+    handle: Handle,
+    *,
+    timeout: float = 600.0,
+) -> Throughput:
+    """``consume_all`` with librdkafka's consumer as the hub configures a reader
+    (``hub.kafka.clients.reader``: ``read_committed``, no group), polled raw: ``consume`` in
+    batches of 500, no conversion to ``Record``. ``total`` None reads to each partition's end
+    (librdkafka's partition-EOF events)."""
+    from hub.kafka.reader import (  # noqa: PLC0415
+        BEGINNING,
+        assign,
+        consume_ready,
+        open_reader,
+        partitions_of,
+    )
+
+    with open_reader(settings, client_id="casehub-bench-baseline-rdkafka") as consumer:
+        starts = {(t, p): BEGINNING for t in topics for p in partitions_of(consumer, t)}
+        assign(consumer, starts)
+        open_parts = set(starts)
+        done = 0
+        started = time.perf_counter()
+        first_t: float | None = None
+        first_n = 0
+        while (done < total) if total is not None else open_parts:
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError(f"librdkafka baseline consumer read {done} of {total} records")
+            for m in consume_ready(consumer, 500, 0.5):
+                error = m.error()
+                if error is None:
+                    handle(m.topic(), m.partition(), m.offset(), m.value())
+                    done += 1
+                elif error.name() == "_PARTITION_EOF":
+                    open_parts.discard((m.topic(), m.partition()))
+                else:
+                    raise RuntimeError(f"librdkafka baseline consumer: {error.str()}")
+            if done and first_t is None:
+                first_t, first_n = time.perf_counter(), done
+        finished = time.perf_counter()
+        assert first_t is not None
+        return Throughput(done - first_n, finished - first_t, finished - started)
+
+
+def produce_kafka_python(settings: Settings, topic: str, records: int, value: bytes) -> float:
+    """Records/s of a plain kafka-python producer, as a relay's: acks=all, idempotent,
+    linger 5 ms."""
+    from kafka import KafkaProducer  # noqa: PLC0415
+
+    from hub.publish.connection import kafka_config  # noqa: PLC0415
+
+    producer: Any = KafkaProducer(
+        **kafka_config(settings),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        client_id="casehub-bench-producer",
+    )
+    try:
+        producer.partitions_for(topic)
+        started = time.perf_counter()
+        for i in range(records):
+            producer.send(topic, key=str(i % 10_000).encode().rjust(36, b"0"), value=value)
+        producer.flush()
+        return records / (time.perf_counter() - started)
+    finally:
+        producer.close()
+
+
+def produce_librdkafka(settings: Settings, topic: str, records: int, value: bytes) -> float:
+    """Records/s of librdkafka's producer as the hub configures one (``hub.kafka.clients``:
+    acks=all, idempotent, murmur2 partitioner), linger 5 ms, no transaction: ``produce`` with
+    ``poll(0)`` between records, ``flush`` at the end."""
+    from hub.kafka.clients import producer as make_producer  # noqa: PLC0415
+
+    producer = make_producer(
+        settings, client_id="casehub-bench-producer-rdkafka", extra={"linger.ms": 5}
+    )
+    failed: list[str] = []
+
+    def delivered(error: Any, _message: Any) -> None:
+        if error is not None:
+            failed.append(error.str())
+
+    producer.list_topics(topic, timeout=10)  # metadata before the clock starts
+    started = time.perf_counter()
+    for i in range(records):
+        key = str(i % 10_000).encode().rjust(36, b"0")
+        while True:
+            try:
+                producer.produce(topic, value, key, on_delivery=delivered)
+                break
+            except BufferError:  # the local queue is full: serve deliveries, then again
+                producer.poll(0.05)
+        producer.poll(0)
+    left = producer.flush(60)
+    seconds = time.perf_counter() - started
+    if left or failed:
+        raise RuntimeError(f"librdkafka baseline producer: {left} left, {failed[:1]}")
+    return records / seconds
 
 
 def topic_end_offsets(settings: Settings, topic: str) -> dict[int, int]:
-    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+    from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
 
-    consumer: Any = KafkaConsumer(**kafka_config(settings), group_id=None)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        return {tp.partition: int(o) for tp, o in consumer.end_offsets(tps).items()}
-    finally:
-        consumer.close(autocommit=False)
+    with KafkaAdmin(settings, client_id="casehub-bench") as admin:
+        count = admin.topics().get(topic, 0)
+        ends = admin.end_offsets([(topic, p) for p in range(count)])
+    return {p: o for (_, p), o in ends.items()}
 
 
 # --- memory --------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Any
 
 from hub.demo.errors import DemoError
-from hub.kafka_config import kafka_config
+from hub.kafka.admin import KafkaAdmin
+from hub.kafka.errors import KafkaUnavailable
 from hub.settings import Settings
 from hub.topics import INGEST_GROUP, LEADER_GROUP
 
@@ -27,7 +27,8 @@ from hub.topics import INGEST_GROUP, LEADER_GROUP
 HUB_TOPIC_PREFIX = "casehub."
 #: The projections' default consumer groups (``consumers.runner``) start with this.
 VIEW_GROUP_PREFIX = "casehub-view-"
-_IDLE_GROUP_STATES = {"Empty", "Dead"}
+#: librdkafka's names of a group's states (``ConsumerGroupState``).
+_IDLE_GROUP_STATES = {"EMPTY", "DEAD"}
 
 
 def is_local(bootstrap_servers: list[str]) -> bool:
@@ -44,28 +45,22 @@ def is_local(bootstrap_servers: list[str]) -> bool:
     return True
 
 
-def _hub_groups(admin: Any) -> dict[str, str]:
+def _hub_groups(admin: KafkaAdmin) -> dict[str, str]:
     """The hub's consumer groups on the broker and their states."""
-    groups: dict[str, str] = {}
-    for group in admin.list_groups():
-        name = str(group.get("group_id", ""))
-        if name in {INGEST_GROUP, LEADER_GROUP} or name.startswith(VIEW_GROUP_PREFIX):
-            groups[name] = str(group.get("group_state", ""))
-    return groups
+    return {
+        name: state
+        for name, state in admin.group_states().items()
+        if name in {INGEST_GROUP, LEADER_GROUP} or name.startswith(VIEW_GROUP_PREFIX)
+    }
 
 
-def _hub_groups_when_ready(admin: Any, deadline: float) -> dict[str, str]:
+def _hub_groups_when_ready(admin: KafkaAdmin, deadline: float) -> dict[str, str]:
     """``_hub_groups``, waiting while a broker that has just started loads its group
-    coordinator (it answers ``CoordinatorLoadInProgressError`` for a few seconds)."""
-    from kafka.errors import (  # noqa: PLC0415
-        CoordinatorLoadInProgressError,
-        CoordinatorNotAvailableError,
-    )
-
+    coordinator (it does not answer for a few seconds)."""
     while True:
         try:
             return _hub_groups(admin)
-        except (CoordinatorLoadInProgressError, CoordinatorNotAvailableError):
+        except KafkaUnavailable:
             if time.monotonic() > deadline:
                 raise DemoError(
                     "the broker's group coordinator did not come up in time; run the demo again"
@@ -74,7 +69,7 @@ def _hub_groups_when_ready(admin: Any, deadline: float) -> dict[str, str]:
 
 
 def reset_hub_topics(
-    settings: Settings, *, operator: dict[str, Any] | None = None, timeout_s: float = 60.0
+    settings: Settings, *, operator: Settings | None = None, timeout_s: float = 60.0
 ) -> list[str]:
     """Delete every ``casehub.*`` topic and the hub's idle groups; returns the topics deleted.
 
@@ -83,18 +78,12 @@ def reset_hub_topics(
     the broker's super user on a broker with ACLs (``casehub demo --secure``): no service
     principal may delete topics or groups; by default, ``settings``' own connection.
     """
-    from kafka import KafkaAdminClient  # noqa: PLC0415 - keep `casehub --help` fast
-
     if not is_local(settings.bootstrap_servers):
         raise DemoError(
             f"the demo clears the hub's topics, so it runs only on a local development broker, "
             f"not {','.join(settings.bootstrap_servers)}"
         )
-    config = kafka_config(settings) if operator is None else operator
-    admin: Any = KafkaAdminClient(
-        **config, client_id="casehub-demo-reset", request_timeout_ms=15000
-    )
-    try:
+    with KafkaAdmin(operator or settings, client_id="casehub-demo-reset") as admin:
         deadline = time.monotonic() + 15.0  # a killed run's members expire within 6 s
         while True:
             groups = _hub_groups_when_ready(admin, deadline)
@@ -108,16 +97,17 @@ def reset_hub_topics(
                     "the hub's topics"
                 )
             time.sleep(1.0)
-        if groups:
-            admin.delete_groups(sorted(groups))
-        topics = sorted(t for t in admin.list_topics() if t.startswith(HUB_TOPIC_PREFIX))
+        admin.delete_groups(sorted(groups))
+
+        def ours() -> list[str]:
+            return sorted(t for t in admin.topics() if t.startswith(HUB_TOPIC_PREFIX))
+
+        topics = ours()
         if topics:
-            admin.delete_topics(topics, raise_errors=False)
+            admin.delete_topics(topics)
             deadline = time.monotonic() + timeout_s
-            while any(t.startswith(HUB_TOPIC_PREFIX) for t in admin.list_topics()):
+            while ours():
                 if time.monotonic() > deadline:
                     raise DemoError(f"the broker did not delete the hub's topics in {timeout_s}s")
                 time.sleep(0.2)
         return topics
-    finally:
-        admin.close()

@@ -202,56 +202,42 @@ class RawRecord:
 
 
 def read_raw(
-    config: dict[str, Any], topics: Callable[[set[str]], Iterable[str]], timeout_s: float = 60.0
+    settings: Settings, topics: Callable[[set[str]], Iterable[str]], timeout_s: float = 60.0
 ) -> list[RawRecord]:
     """Every record (aborted transactions' too) of the topics ``topics`` picks from those the
     connection sees, as Kafka holds the bytes."""
-    import time  # noqa: PLC0415
+    from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
+    from hub.kafka.errors import KafkaUnavailable  # noqa: PLC0415
+    from hub.kafka.reader import BEGINNING, open_reader, read_partitions  # noqa: PLC0415
 
-    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
-
-    consumer: Any = KafkaConsumer(
-        **config, group_id=None, enable_auto_commit=False, client_id="casehub-demo-raw"
-    )
+    with KafkaAdmin(settings, client_id="casehub-demo-raw") as admin:
+        seen = admin.topics()
+    wanted = sorted(topics(set(seen)))
+    starts = {(topic, p): BEGINNING for topic in wanted for p in range(seen[topic])}
+    # read_uncommitted: an aborted transaction's records are on the broker's disks too.
+    uncommitted = {"isolation.level": "read_uncommitted"}
     try:
-        wanted = sorted(topics(set(consumer.topics())))
-        tps = [
-            TopicPartition(topic, p)
-            for topic in wanted
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        found: list[RawRecord] = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < end[tp] for tp in tps):
-            if time.monotonic() > deadline:
-                raise DemoError(f"reading {', '.join(wanted)} did not reach the end in time")
-            for tp, records in consumer.poll(timeout_ms=300).items():
-                found.extend(
-                    RawRecord(
-                        tp.topic,
-                        r.key or b"",
-                        r.value or b"",
-                        b"".join(k.encode() + b"=" + (v or b"") for k, v in r.headers or ()),
-                    )
-                    for r in records
-                )
-        return found
-    finally:
-        consumer.close(autocommit=False)
+        with open_reader(settings, client_id="casehub-demo-raw", extra=uncommitted) as consumer:
+            records = read_partitions(consumer, starts, timeout_s=timeout_s)
+    except KafkaUnavailable as exc:
+        raise DemoError(f"reading {', '.join(wanted)} did not reach the end: {exc}") from None
+    return [
+        RawRecord(
+            r.topic,
+            r.key or b"",
+            r.value or b"",
+            b"".join(k.encode() + b"=" + v for k, v in r.headers),
+        )
+        for r in records
+    ]
 
 
 def case_feed(settings: Settings, agency: str, case_id: str) -> list[bytes]:
     """The raw values of one case's records on ``agency``'s feed, read as that agency."""
-    from hub.kafka_config import kafka_config  # noqa: PLC0415
     from hub.topics import feed_topic  # noqa: PLC0415
 
     topic = feed_topic(agency)
-    records = read_raw(kafka_config(settings), lambda seen: [topic] if topic in seen else [])
+    records = read_raw(settings, lambda seen: [topic] if topic in seen else [])
     return [r.value for r in records if r.key == case_id.encode()]
 
 
@@ -280,7 +266,7 @@ def show_protection(
     settings: Settings,
     principals: Principals,
     *,
-    kafka_operator: dict[str, Any],
+    kafka_operator: Settings,
     run_dir: Path,
     console: Console,
     chains: tuple[int, int],
@@ -343,7 +329,7 @@ def _show_feeds(principals: Principals, console: Console, report: ProtectionRepo
 
 def plaintext_check(
     run_dir: Path,
-    kafka_operator: dict[str, Any],
+    kafka_operator: Settings,
     console: Console,
     report: ProtectionReport,
 ) -> None:

@@ -21,10 +21,9 @@ With ``--secure`` (``hub.demo.secure``) the same story runs on the sasl broker p
 SASL_SSL, every client connecting as its own SCRAM principal under the ACLs the directory
 implies; the results are the same, and one agency is refused another's feed.
 
-Now and then a consumer group member of the pipeline (the ingest, or the leadership that runs
-the relay) is revoked in a rebalance at start-up and kafka-python never re-joins it; the demo
-then restarts the pipeline's threads, as a supervisor restarts ``casehub serve`` (everything
-resumes from the store and the relay's position), and logs ``demo_pipeline_restarted``.
+The pipeline runs as ``casehub serve`` runs it: the demo never restarts it. A step the hub does
+not record within ``STEP_TIMEOUT_S`` (or a pipeline thread that fails) ends the demo with one
+line saying which.
 """
 
 from __future__ import annotations
@@ -74,10 +73,6 @@ from hub.topics import ensure_topics
 
 #: How long one step may take to be recorded (or the relay to catch up) before the demo gives up.
 STEP_TIMEOUT_S = 90.0
-#: After this long without progress the pipeline's threads are restarted (a consumer group
-#: member that kafka-python never re-joins after a rebalance; see the module docstring).
-STALL_S = 12.0
-MAX_RESTARTS = 3
 
 log = get_logger(__name__)
 
@@ -161,14 +156,12 @@ def start_broker(settings: Settings, console: Console) -> None:
 
 
 def _check_reachable(settings: Settings) -> None:
-    from kafka import KafkaAdminClient  # noqa: PLC0415
-    from kafka.errors import KafkaError  # noqa: PLC0415
-
-    from hub.kafka_config import kafka_config  # noqa: PLC0415
+    from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
 
     try:
-        KafkaAdminClient(**kafka_config(settings), client_id="casehub-demo-probe").close()
-    except KafkaError as exc:
+        with KafkaAdmin(settings, client_id="casehub-demo-probe", timeout_s=10.0) as admin:
+            admin.brokers()
+    except CaseHubError as exc:
         raise DemoError(
             f"cannot reach Kafka at {','.join(settings.bootstrap_servers)}: {_first_line(exc)}"
         ) from None
@@ -181,12 +174,7 @@ def _first_line(exc: BaseException) -> str:
 
 # --- the hub in this process ----------------------------------------------------------------
 class HubThreads:
-    """The hub's pipeline (``hub.serve.Server``: ingest, leadership, relay) in this process.
-
-    ``restart`` stops the threads and starts new ones over the same application, as a
-    supervisor restarts ``casehub serve``: everything resumes from the store and the relay's
-    position. The demo uses it when the pipeline stalls (see ``STALL_S``).
-    """
+    """The hub's pipeline (``hub.serve.Server``: ingest, leadership, relay) in this process."""
 
     def __init__(self, app: Any, settings: Settings) -> None:
         from hub.ingest.loop import IngestOptions  # noqa: PLC0415
@@ -197,7 +185,7 @@ class HubThreads:
         self.options = ServeOptions(
             # Quick to fetch each step as it is published.
             ingest=IngestOptions(
-                poll_timeout_ms=200, extra_consumer_config={"fetch_max_wait_ms": 50}
+                poll_timeout_ms=200, extra_consumer_config={"fetch.wait.max.ms": 50}
             ),
             # The demo runs the deadline scheduler itself, at the story's ticks: on a simulated
             # clock a scheduler thread would tick at whatever step happens to be current.
@@ -206,7 +194,6 @@ class HubThreads:
             metrics_port=0,
         )
         self.stop = threading.Event()  # the demo's own: set to stop for good
-        self.restarts = 0
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._result: list[int] = []
@@ -235,14 +222,6 @@ class HubThreads:
             failed = ", ".join(self._server.failed) or "did not stop"
             raise DemoError(f"the hub's threads failed ({failed}); see the log above")
         self._server = self._thread = None
-
-    def restart(self, why: str) -> None:
-        if self.restarts >= MAX_RESTARTS:
-            raise DemoError(f"the hub's pipeline stalled ({why}) after {self.restarts} restarts")
-        log.warning("demo_pipeline_restarted", reason=why, restarts=self.restarts + 1)
-        self.halt()
-        self.restarts += 1
-        self.start()
 
 
 @contextmanager
@@ -326,7 +305,6 @@ class Probe:
         rejection record instead of its acceptance.
         """
         deadline = time.monotonic() + STEP_TIMEOUT_S
-        stall = time.monotonic() + STALL_S
         polls = 0
         while refused or not self.accepted(event_id):
             polls += 1
@@ -342,9 +320,6 @@ class Probe:
                 raise DemoError(f"the hub's {', '.join(self.hub.failed)} thread failed at {what}")
             if time.monotonic() > deadline:
                 raise DemoError(f"the hub did not record {what} within {STEP_TIMEOUT_S:.0f}s")
-            if time.monotonic() > stall:
-                self.hub.restart(f"{what} not ingested in {STALL_S:.0f}s")
-                stall = time.monotonic() + STALL_S
             time.sleep(0.01)
         return ""
 
@@ -437,27 +412,25 @@ def tell_story(
 
 
 def wait_for_relay(hub: HubThreads, console: Console) -> None:
-    """Wait until the relay has published every stored event; restart a stalled pipeline."""
+    """Wait until the relay has published every stored event."""
     from hub.serve.testing import relay_caught_up, wait_until  # noqa: PLC0415
 
-    deadline = time.monotonic() + STEP_TIMEOUT_S
-    while True:
-        try:
-            wait_until(lambda: relay_caught_up(hub.settings, hub.app), STALL_S, 0.3, "relay")
-            break
-        except TimeoutError:
-            if time.monotonic() > deadline:
-                raise DemoError(
-                    f"the relay did not catch up within {STEP_TIMEOUT_S:.0f}s"
-                ) from None
-            hub.restart(f"relay not caught up in {STALL_S:.0f}s")
+    def caught_up() -> bool:
+        if hub.failed:
+            raise DemoError(f"the hub's {', '.join(hub.failed)} thread failed before the relay")
+        return relay_caught_up(hub.settings, hub.app)
+
+    try:
+        wait_until(caught_up, STEP_TIMEOUT_S, 0.3, "relay")
+    except TimeoutError:
+        raise DemoError(f"the relay did not catch up within {STEP_TIMEOUT_S:.0f}s") from None
     console.say("relay_caught_up")
 
 
 def _quiet_kafka_client_logs() -> None:
-    """kafka-python logs what it retries (metadata not there yet, a refused connection) as
-    warnings and errors; at the default log level they would clutter the story, and what the
-    demo cannot get past it reports itself, in one line."""
+    """The agencies' publisher SDK (kafka-python) logs what it retries (metadata not there yet,
+    a refused connection) as warnings and errors; at the default log level they would clutter
+    the story, and what the demo cannot get past it reports itself, in one line."""
     root = logging.getLogger()
     if root.getEffectiveLevel() >= logging.WARNING:
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
@@ -539,14 +512,10 @@ def run_demo(settings: Settings, options: DemoOptions) -> int:
     return 0 if not broken and protected.ok else 1
 
 
-def _operator_config(secure: SecureRun | None, hub_settings: Settings) -> dict[str, Any]:
+def _operator_config(secure: SecureRun | None, hub_settings: Settings) -> Settings:
     """The connection that reads every topic's raw records: the broker's super user in a
     secure run (no service principal may read them all), else the hub's own."""
-    if secure is not None:
-        return secure.operator
-    from hub.kafka_config import kafka_config  # noqa: PLC0415
-
-    return kafka_config(hub_settings)
+    return hub_settings if secure is None else secure.operator
 
 
 def _open_broker(

@@ -5,7 +5,7 @@ its SASL_SSL listener, trusting the development CA (``hub.broker.tls``). As the 
 (``casehub security credentials create`` and ``casehub security apply``), the broker's super
 user gives every principal a fresh SCRAM-SHA-512 password, recorded in the run folder's private
 credentials file (mode 0600), and applies the ACLs the directory file implies. From then on
-each client connects as its own principal through ``hub.kafka_config``, which finds the
+each client connects as its own principal through ``hub.kafka.config``, which finds the
 password in that file:
 
 * each agency's publisher as ``User:<agency-id>``;
@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from hub.demo.errors import DemoError
 from hub.errors import CaseHubError
@@ -41,13 +40,14 @@ class SecureRun:
 
     settings: Settings
     #: The broker's super user over SASL_SSL (the operator's connection).
-    operator: dict[str, Any]
+    operator: Settings
 
     @classmethod
     def on_local_broker(cls, settings: Settings, run_dir: Path) -> SecureRun:
         """SASL_SSL on the local sasl profile, passwords from ``run_dir``'s credentials file."""
-        from hub.broker import client_config, cluster_spec  # noqa: PLC0415
+        from hub.broker import cluster_spec  # noqa: PLC0415
         from hub.broker.config import broker_tls  # noqa: PLC0415
+        from hub.security.provision import local_super_user  # noqa: PLC0415
 
         [node] = cluster_spec(settings, "sasl")
         secure = settings.with_overrides(
@@ -59,7 +59,7 @@ class SecureRun:
             kafka_sasl_password="",
             kafka_credentials_file=str(run_dir / CREDENTIALS_FILE),
         )
-        return cls(secure, client_config(settings, "sasl", tls=True))
+        return cls(secure, local_super_user(settings, tls=True))
 
     @property
     def credentials_file(self) -> Path:
@@ -146,25 +146,14 @@ def refused_feed_read(reader: Settings, agency_id: str) -> str:
 
     Raises ``DemoError`` if the broker lets the read through: then the ACLs are not in force.
     """
-    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
-    from kafka.errors import TopicAuthorizationFailedError  # noqa: PLC0415
-
-    from hub.kafka_config import kafka_config  # noqa: PLC0415
+    from hub.kafka.reader import open_reader, topic_refusal  # noqa: PLC0415
     from hub.topics import feed_topic  # noqa: PLC0415
 
     topic = feed_topic(agency_id)
-    consumer: Any = KafkaConsumer(
-        **kafka_config(reader),
-        group_id=None,
-        enable_auto_commit=False,
-        client_id=f"{reader.kafka_sasl_username}.demo-probe",
-    )
-    try:
-        consumer.end_offsets([TopicPartition(topic, 0)])
-    except TopicAuthorizationFailedError as exc:
-        return type(exc).__name__
-    finally:
-        consumer.close(autocommit=False)
+    with open_reader(reader, client_id=f"{reader.kafka_sasl_username}.demo-probe") as consumer:
+        refusal = topic_refusal(consumer, topic)
+    if refusal is not None and "AUTHORIZATION_FAILED" in refusal:
+        return refusal
     raise DemoError(
         f"User:{reader.kafka_sasl_username} could read {topic}: the broker's ACLs are not in force"
     )

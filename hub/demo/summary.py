@@ -38,7 +38,7 @@ from hub.demo.labels import sentence
 from hub.demo.run import Console, agency_names
 from hub.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
 from hub.i18n import Lang, agency_label, t
-from hub.kafka_config import kafka_config
+from hub.kafka.records import Record
 from hub.logging import get_logger
 from hub.privacy.access import AUDITOR
 from hub.privacy.reveal_views import ReadingLens
@@ -47,7 +47,6 @@ from hub.settings import Settings
 
 VIEWS_FILE = "views.sqlite"
 VIEWS_TIMEOUT_S = 90.0
-STALL_S = 12.0
 _REGISTERED_TOPIC = "hub.cases.domainmodel:Case.Registered"
 #: The story's cases, in the order the summary shows them.
 CASES = (FOOD_CASE, LAND_CASE, CONFIDENTIAL_CASE)
@@ -58,33 +57,22 @@ log = get_logger(__name__)
 # --- the projections ----------------------------------------------------------------------------
 def last_offsets(settings: Settings, topic: str, timeout_s: float = 30.0) -> dict[int, int]:
     """The offset of the last committed record in each partition of ``topic`` that has one."""
-    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+    from hub.kafka.errors import KafkaUnavailable  # noqa: PLC0415
+    from hub.kafka.reader import BEGINNING, open_reader, partitions_of, read_partitions  # noqa: PLC0415
 
-    consumer: Any = KafkaConsumer(
-        **kafka_config(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        client_id="casehub-demo-offsets",
-    )
+    last: dict[int, int] = {}
+
+    def note(record: Record) -> bool:
+        last[record.partition] = max(last.get(record.partition, -1), record.offset)
+        return False  # only the offsets are wanted, not the records
+
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        if not tps:
-            return {}
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        last: dict[int, int] = {}
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < end[tp] for tp in tps):
-            if time.monotonic() > deadline:
-                raise DemoError(f"reading {topic} did not reach its end in {timeout_s:.0f}s")
-            for tp, records in consumer.poll(timeout_ms=300).items():
-                if records:
-                    last[tp.partition] = max(last.get(tp.partition, -1), records[-1].offset)
-        return last
-    finally:
-        consumer.close(autocommit=False)
+        with open_reader(settings, client_id="casehub-demo-offsets") as consumer:
+            starts = {(topic, p): BEGINNING for p in partitions_of(consumer, topic)}
+            read_partitions(consumer, starts, timeout_s=timeout_s, keep=note)
+    except KafkaUnavailable as exc:
+        raise DemoError(f"reading {topic} did not reach its end: {exc}") from None
+    return last
 
 
 def _progress(store: ViewStore, ends: Mapping[str, Mapping[int, int]]) -> tuple[int, bool]:
@@ -122,42 +110,23 @@ class _ViewThread:
 
 
 def feed_views(settings: Settings, run_dir: Path, console: Console) -> None:
-    """Run every view from its outbound topic until it has read the topic's last record.
-
-    A runner that makes no progress for ``STALL_S`` (a group member kafka-python never
-    re-joins) is replaced by a new one: the views resume from their stored positions.
-    """
+    """Run every view from its outbound topic until it has read the topic's last record."""
     ends = {topic: last_offsets(settings, topic) for topic in set(TOPICS.values())}
     store = SQLiteViewStore(str(run_dir / VIEWS_FILE))
     worker = _ViewThread(settings, store)
     deadline = time.monotonic() + VIEWS_TIMEOUT_S
-    applied: dict[str, int] = {}
     try:
-        advanced, done = _progress(store, ends)
-        stall = time.monotonic() + STALL_S
-        while not done:
+        while not _progress(store, ends)[1]:
             if worker.failure or not worker.thread.is_alive():
                 failure = worker.failure[0] if worker.failure else "?"
                 raise DemoError(f"the projections stopped: {failure}")
             if time.monotonic() > deadline:
                 raise DemoError(f"the projections did not catch up in {VIEWS_TIMEOUT_S:.0f}s")
             time.sleep(0.1)
-            now, done = _progress(store, ends)
-            if now > advanced:
-                advanced, stall = now, time.monotonic() + STALL_S
-            elif time.monotonic() > stall:
-                log.warning("demo_views_restarted", position=advanced)
-                worker.halt()
-                for name, count in worker.applied.items():
-                    applied[name] = applied.get(name, 0) + count
-                worker = _ViewThread(settings, store)
-                stall = time.monotonic() + STALL_S
     finally:
         worker.halt()
         store.close()
-    for name, count in worker.applied.items():
-        applied[name] = applied.get(name, 0) + count
-    counts = ", ".join(f"{name} {count}" for name, count in applied.items())
+    counts = ", ".join(f"{name} {count}" for name, count in worker.applied.items())
     console.say("views_caught_up", views=counts)
 
 

@@ -52,10 +52,15 @@ class KafkaAdmin:
     """One admin connection, closed with the object (``with KafkaAdmin(settings) as admin``)."""
 
     def __init__(
-        self, settings: Settings, *, client_id: str = "casehub-admin", timeout_s: float = 15.0
+        self,
+        settings: Settings,
+        *,
+        client_id: str = "casehub-admin",
+        timeout_s: float = 15.0,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.timeout_s = timeout_s
-        self._admin = admin_client(settings, client_id=client_id)
+        self._admin = admin_client(settings, client_id=client_id, extra=extra)
 
     # --- topics ---------------------------------------------------------------------------------
     def topics(self) -> dict[str, int]:
@@ -79,6 +84,22 @@ class KafkaAdmin:
         """broker id -> host:port, of the brokers the cluster reports alive."""
         metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
         return {int(b.id): f"{b.host}:{b.port}" for b in metadata.brokers.values()}
+
+    def controller_id(self) -> int:
+        """The broker id the cluster names as its controller (-1 while it names none)."""
+        metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
+        return int(metadata.controller_id)
+
+    def in_sync_replicas(self, topic: str) -> dict[int, tuple[int, tuple[int, ...]]]:
+        """partition -> (replication factor, the broker ids of its in-sync replicas)."""
+        metadata = self._call(lambda: self._admin.list_topics(topic, timeout=self.timeout_s))
+        found = metadata.topics.get(topic)
+        if found is None or found.error is not None:
+            raise SetupError(f"topic {topic} does not exist")
+        return {
+            p: (len(m.replicas), tuple(sorted(int(b) for b in m.isrs)))
+            for p, m in found.partitions.items()
+        }
 
     def create_topics(self, specs: Sequence[NewTopicSpec]) -> list[str]:
         """Create each topic; an existing one is not an error. Returns those created."""
@@ -165,6 +186,35 @@ class KafkaAdmin:
         result = self._result(future, "the list of consumer groups")
         return sorted(g.group_id for g in result.valid)
 
+    def group_states(self) -> dict[str, str]:
+        """Every consumer group's state, by name (``STABLE``, ``EMPTY``, ``DEAD``, ...)."""
+        future = self._admin.list_consumer_groups(request_timeout=self.timeout_s)
+        result = self._result(future, "the list of consumer groups")
+        return {g.group_id: getattr(g.state, "name", str(g.state)) for g in result.valid}
+
+    def delete_groups(self, groups: Iterable[str]) -> list[str]:
+        """Delete the groups (each must have no members); returns those deleted. A group that
+        does not exist is not an error; one that still has members is a ``SetupError``."""
+        groups = list(groups)
+        if not groups:
+            return []
+        futures = self._admin.delete_consumer_groups(groups, request_timeout=self.timeout_s)
+        deleted: list[str] = []
+        for group, future in futures.items():
+            try:
+                future.result(timeout=self.timeout_s + 5)
+            except KafkaException as exc:
+                code = exc.args[0].code()
+                if code == KafkaError.GROUP_ID_NOT_FOUND:
+                    continue
+                if code == KafkaError.NON_EMPTY_GROUP:
+                    raise SetupError(f"group {group} still has members") from exc
+                raise KafkaUnavailable(f"could not delete group {group}: {describe(exc)}") from exc
+            except TimeoutError as exc:
+                raise KafkaUnavailable(f"deleting group {group} timed out") from exc
+            deleted.append(group)
+        return deleted
+
     def committed(self, group: str) -> dict[tuple[str, int], int]:
         """The group's committed offsets (partitions with none are left out)."""
         futures = self._admin.list_consumer_group_offsets(
@@ -176,6 +226,22 @@ class KafkaAdmin:
             for tp in result.topic_partitions or []
             if tp.offset >= 0
         }
+
+    def set_committed(self, group: str, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Set a group's committed offsets (the group must have no active member): for tools
+        and tests that stand in for a consumer; a group that does not exist is created."""
+        request = ConsumerGroupTopicPartitions(
+            group, [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+        )
+        futures = self._admin.alter_consumer_group_offsets(
+            [request], request_timeout=self.timeout_s
+        )
+        result = self._result(futures[group], f"offsets of group {group}")
+        for tp in result.topic_partitions or []:
+            if tp.error is not None:
+                raise SetupError(
+                    f"could not set {group}'s offset of {tp.topic}[{tp.partition}]: {tp.error}"
+                )
 
     def describe_group(self, group: str) -> GroupDescription:
         futures = self._admin.describe_consumer_groups([group], request_timeout=self.timeout_s)

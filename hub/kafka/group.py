@@ -24,6 +24,7 @@ from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
 
 from hub.kafka.clients import group_consumer
 from hub.kafka.errors import describe
+from hub.kafka.reader import consume_ready
 from hub.kafka.records import Record, from_message
 from hub.logging import get_logger
 from hub.settings import Settings
@@ -118,9 +119,10 @@ class GroupMember:
         )
 
     def poll(self, *, max_records: int, timeout_s: float) -> dict[Partition, list[Record]]:
-        """Records by partition, in offset order; ``ConsumerFailed`` on a fatal error."""
+        """Records by partition, in offset order, as soon as any are there (not after the whole
+        timeout: see ``consume_ready``); ``ConsumerFailed`` on a fatal error."""
         batch: dict[Partition, list[Record]] = {}
-        for message in self.consumer.consume(num_messages=max_records, timeout=timeout_s):
+        for message in consume_ready(self.consumer, max_records, timeout_s):
             error = message.error()
             if error is None:
                 record = from_message(message)
@@ -146,6 +148,8 @@ class GroupMember:
         tp = TopicPartition(*partition, OFFSET_BEGINNING if offset is None else offset)
         self.consumer.incremental_unassign([TopicPartition(*partition)])
         self.consumer.incremental_assign([tp])
+        # It was assigned paused (a claim that waited), or paused since: fetch it again.
+        self.consumer.resume([TopicPartition(*partition)])
 
     def pause(self, partition: Partition) -> None:
         self.consumer.pause([TopicPartition(*partition)])

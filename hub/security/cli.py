@@ -88,14 +88,13 @@ def _agencies(args: argparse.Namespace, settings: Settings) -> list[str]:
     return directory_agencies(settings, args.directory_file, args.agency)
 
 
-def _admin_config(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+def _admin_config(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The operator's connection: the local sasl broker's super user, or the settings' own."""
     if args.local_broker:
-        from hub.broker import client_config  # noqa: PLC0415
+        from hub.security.provision import local_super_user  # noqa: PLC0415
 
-        return client_config(settings, "sasl")
-    from hub.kafka_config import kafka_config  # noqa: PLC0415
-
-    return kafka_config(settings)
+        return local_super_user(settings)
+    return settings
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,7 +4,7 @@ What ``casehub security credentials create`` and ``casehub security apply`` do, 
 code: the secure demo (``casehub demo --secure``) and the security tests provision the local
 sasl broker with it. The connection is the operator's (``ALTER`` on the cluster: the broker's
 super user); the passwords go to a private TOML credentials file (mode 0600), which is where
-each client then finds its own (``hub.kafka_config``). No password is printed or logged.
+each client then finds its own (``hub.kafka.config``). No password is printed or logged.
 """
 
 from __future__ import annotations
@@ -16,6 +16,26 @@ from hub.security.acls import acls_for
 from hub.security.admin import AclChanges, SecurityAdmin
 from hub.security.credentials import Secret, generate_password, upsert_credentials_file
 from hub.settings import Settings
+
+
+def local_super_user(settings: Settings, *, tls: bool = False) -> Settings:
+    """``settings`` connecting to the local sasl-profile broker as its super user, over
+    SASL_PLAINTEXT (or SASL_SSL trusting the development CA): the operator's connection in
+    development, the demo and the tests."""
+    from hub.broker import cluster_spec, sasl_credentials  # noqa: PLC0415
+    from hub.broker.config import broker_tls  # noqa: PLC0415
+
+    nodes = cluster_spec(settings, "sasl")
+    user, password = sasl_credentials(settings)
+    return settings.with_overrides(
+        kafka_bootstrap=",".join(
+            (n.tls_bootstrap or n.bootstrap) if tls else n.bootstrap for n in nodes
+        ),
+        kafka_security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+        kafka_sasl_username=user,
+        kafka_sasl_password=password,
+        kafka_ssl_cafile=str(broker_tls(settings).ca_cert) if tls else "",
+    )
 
 
 def directory_agencies(

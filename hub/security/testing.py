@@ -18,10 +18,12 @@ from typing import Any
 from hub.broker import client_config
 from hub.broker.config import broker_tls, cluster_spec
 from hub.broker.testing import session_broker
+from hub.errors import CaseHubError
+from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.security.acls import SERVICE_USERS
 from hub.security.admin import AclChanges, SecurityAdmin
 from hub.security.credentials import Secret
-from hub.security.provision import apply_directory_acls, create_credentials
+from hub.security.provision import apply_directory_acls, create_credentials, local_super_user
 from hub.settings import Settings
 from hub.topics import DEADLETTER, INGEST_GROUP, LEADER, LEADER_GROUP, RELAY_POSITION, TIMELINE
 
@@ -36,7 +38,9 @@ class SecureBroker:
 
     #: Settings that reach the broker as nobody yet (add a user with ``as_user``).
     settings: Settings
-    #: The super user's kafka-python configuration (SASL_PLAINTEXT).
+    #: The super user's connection (SASL_PLAINTEXT): the operator's.
+    admin: Settings
+    #: The same as kafka-python keyword arguments, for tests that use it as a peer client.
     admin_config: dict[str, Any]
     #: Every provisioned user's password.
     passwords: dict[str, Secret] = field(default_factory=dict)
@@ -61,45 +65,30 @@ class SecureBroker:
         )
 
 
-def delete_hub_topics(config: dict[str, Any], timeout: float = 60.0) -> None:
+def delete_hub_topics(admin_settings: Settings, timeout: float = 60.0) -> None:
     """Delete the hub's topics and groups left by earlier runs (as the super user)."""
-    from kafka import KafkaAdminClient  # noqa: PLC0415
-
-    admin: Any = KafkaAdminClient(**config, client_id="casehub-test-security-reset")
-    try:
-        with suppress(Exception):
+    with KafkaAdmin(admin_settings, client_id="casehub-test-security-reset") as admin:
+        # A group a killed run left members in is refused until they expire; a leftover
+        # group does no harm to the next run (it claims from the store, not the group).
+        with suppress(CaseHubError):
             admin.delete_groups([INGEST_GROUP, LEADER_GROUP])
 
         def ours() -> list[str]:
             return [
-                t
-                for t in admin.list_topics()
-                if t.startswith(_HUB_TOPIC_PREFIXES) or t in _HUB_TOPICS
+                t for t in admin.topics() if t.startswith(_HUB_TOPIC_PREFIXES) or t in _HUB_TOPICS
             ]
 
         if ours():
-            admin.delete_topics(ours(), raise_errors=False)
-        deadline = time.monotonic() + timeout
-        while ours():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"topics not deleted after {timeout:.0f}s: {ours()}")
-            time.sleep(0.2)
-    finally:
-        admin.close()
+            admin.delete_topics(ours())
+        wait_for(lambda: not ours(), timeout, "the hub's topics to be deleted")
 
 
-def create_topics(config: dict[str, Any], names: Iterable[str]) -> None:
-    from kafka import KafkaAdminClient  # noqa: PLC0415
-    from kafka.admin import NewTopic  # noqa: PLC0415
-
-    admin: Any = KafkaAdminClient(**config, client_id="casehub-test-security-topics")
-    try:
-        wanted = [n for n in names if n not in set(admin.list_topics())]
-        if wanted:
-            admin.create_topics([NewTopic(n, 1, 1) for n in wanted])
-            admin.wait_for_topics(wanted, timeout_ms=30000)
-    finally:
-        admin.close()
+def create_topics(admin_settings: Settings, names: Iterable[str]) -> None:
+    """Single-partition topics (as the super user); existing ones are left as they are."""
+    wanted = set(names)
+    with KafkaAdmin(admin_settings, client_id="casehub-test-security-topics") as admin:
+        admin.create_topics([NewTopicSpec(n, 1, 1, {}) for n in sorted(wanted)])
+        wait_for(lambda: wanted <= set(admin.topics()), 30, f"topics {sorted(wanted)}")
 
 
 @contextmanager
@@ -109,14 +98,19 @@ def secure_broker(
     """The sasl broker, clean of earlier runs, with users and ACLs for ``agencies``."""
     settings = settings.with_overrides(kafka_bootstrap="")
     with session_broker(settings, "sasl"):
-        admin_config = client_config(settings, "sasl")
-        delete_hub_topics(admin_config)
+        admin = local_super_user(settings)
+        delete_hub_topics(admin)
         agencies = sorted(agencies)
-        broker = SecureBroker(settings, admin_config, credentials_file=scratch / "kafka.toml")
-        with SecurityAdmin(admin_config) as admin:
+        broker = SecureBroker(
+            settings,
+            admin,
+            client_config(settings, "sasl"),
+            credentials_file=scratch / "kafka.toml",
+        )
+        with SecurityAdmin(admin) as security:
             users = (*SERVICE_USERS, *agencies)
-            broker.passwords = create_credentials(admin, users, broker.credentials_file)
-            broker.first_apply = apply_directory_acls(admin, agencies)
+            broker.passwords = create_credentials(security, users, broker.credentials_file)
+            broker.first_apply = apply_directory_acls(security, agencies)
         yield broker
 
 

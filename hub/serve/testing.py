@@ -22,8 +22,9 @@ from uuid import UUID
 
 from hub.cases.commands import Command
 from hub.cases.ids import event_index_id
+from hub.errors import CaseHubError
 from hub.settings import PROJECT_ROOT, Settings
-from hub.topics import INGEST_GROUP, LEADER_GROUP, kafka_config
+from hub.topics import INGEST_GROUP, LEADER_GROUP
 
 #: The operator's directory file the demo story assumes: the Rule-of-Law Office and its officer.
 BOOTSTRAP_DIRECTORY = """\
@@ -76,22 +77,20 @@ def private_broker(base: Settings, data_dir: Path, port: int) -> Iterator[Settin
 
 def reset_kafka(settings: Settings, timeout: float = 60.0) -> None:
     """Delete every ``casehub.*`` topic and the hub's consumer groups (a clean slate)."""
-    from kafka import KafkaAdminClient  # noqa: PLC0415
+    from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
 
-    admin: Any = KafkaAdminClient(**kafka_config(settings), client_id="casehub-test-reset")
-    try:
-        with suppress(Exception):
+    with KafkaAdmin(settings, client_id="casehub-test-reset") as admin:
+        # A group whose members a killed test left behind is deleted once they expire; the
+        # next test's group then starts afresh either way.
+        with suppress(CaseHubError):
             admin.delete_groups([INGEST_GROUP, LEADER_GROUP])
-        topics = [t for t in admin.list_topics() if t.startswith("casehub.")]
-        if topics:
-            admin.delete_topics(topics, raise_errors=False)
-            wait_until(
-                lambda: not any(t.startswith("casehub.") for t in admin.list_topics()),
-                timeout,
-                what="topic deletion",
-            )
-    finally:
-        admin.close()
+
+        def ours() -> list[str]:
+            return [t for t in admin.topics() if t.startswith("casehub.")]
+
+        if ours():
+            admin.delete_topics(ours())
+            wait_until(lambda: not ours(), timeout, what="topic deletion")
 
 
 def write_directory_file(path: Path) -> Path:
@@ -171,15 +170,11 @@ def publish_in_order(
 
 
 def _topic_exists(settings: Settings, agency: str) -> bool:
-    from kafka import KafkaAdminClient  # noqa: PLC0415
-
+    from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
     from hub.topics import agency_topic  # noqa: PLC0415
 
-    admin: Any = KafkaAdminClient(**kafka_config(settings), client_id="casehub-test-probe")
-    try:
-        return agency_topic(agency) in admin.list_topics()
-    finally:
-        admin.close()
+    with KafkaAdmin(settings, client_id="casehub-test-probe") as admin:
+        return agency_topic(agency) in admin.topics()
 
 
 @dataclass(frozen=True)
@@ -194,43 +189,19 @@ class Consumed:
 
 def read_topic(settings: Settings, topic: str, *, timeout: float = 30.0) -> list[Consumed]:
     """Every committed record of ``topic`` (``read_committed``), partition by partition."""
-    from kafka import KafkaConsumer, TopicPartition  # noqa: PLC0415
+    from hub.kafka.errors import TopicMissing  # noqa: PLC0415
+    from hub.kafka.reader import read_topic as read_committed  # noqa: PLC0415
 
-    consumer: Any = KafkaConsumer(
-        **kafka_config(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        client_id="casehub-test-reader",
-    )
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        out: list[Consumed] = []
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end[tp] for tp in tps):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {topic} did not reach its end")
-            for tp, records in consumer.poll(timeout_ms=500).items():
-                out.extend(
-                    Consumed(
-                        tp.topic,
-                        tp.partition,
-                        r.offset,
-                        r.key,
-                        bytes(r.value),
-                        {k: bytes(v) for k, v in r.headers},
-                    )
-                    for r in records
-                )
-        return out
-    finally:
-        consumer.close(autocommit=False)
+        records = read_committed(
+            settings, topic, client_id="casehub-test-reader", timeout_s=timeout
+        )
+    except TopicMissing:
+        return []
+    return [
+        Consumed(r.topic, r.partition, r.offset, r.key, r.value or b"", dict(r.headers))
+        for r in records
+    ]
 
 
 def decode_values(records: Iterable[Consumed]) -> list[dict[str, Any]]:

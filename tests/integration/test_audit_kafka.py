@@ -99,7 +99,7 @@ def told(hub_settings, tmp_path_factory):
             clock=clock,
             run_scheduler=False,
             ingest=IngestOptions(
-                poll_timeout_ms=200, extra_consumer_config={"fetch_max_wait_ms": 50}
+                poll_timeout_ms=200, extra_consumer_config={"fetch.wait.max.ms": 50}
             ),
         ) as server:
             _tell_story(server, clock)

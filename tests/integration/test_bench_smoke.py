@@ -21,8 +21,10 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
 #: Every figure the issue lists, as the table names them (sizes scale with --quick).
 FIGURES = (
+    "consume+decode agency topics: librdkafka raw",
     "ingest SQLite",
     "ingest PostgreSQL",
+    "produce timeline-sized records: librdkafka raw",
     "relay",
     "rebuild (audit view)",
     "history 20 events, snapshots",

@@ -29,8 +29,8 @@ from kafka.errors import (
 from hub.broker.config import cluster_spec
 from hub.cases.commands import CaseRef, Envelope, RegisterCase
 from hub.cli import build_parser
-from hub.kafka_config import kafka_config
 from hub.publish import AgencyPublisher
+from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
 from hub.security import testing as st
 from hub.security.acls import acls_for, agency_prefix
@@ -48,7 +48,7 @@ def broker(hub_settings, tmp_path_factory):
     scratch = tmp_path_factory.mktemp("security")
     with st.secure_broker(hub_settings, [A, B], scratch) as secure:
         st.create_topics(
-            secure.admin_config,
+            secure.admin,
             [agency_topic(A), agency_topic(B), feed_topic(A), feed_topic(B), TIMELINE, DEADLETTER],
         )
         producer = KafkaProducer(**secure.admin_config, acks="all")
@@ -236,7 +236,7 @@ class TestTls:
 class TestAcls:
     def test_the_broker_holds_exactly_the_planned_acls_for_our_principals(self, broker):
         """What ``apply`` left on the broker, for the provisioned users, is ``acls_for``."""
-        with SecurityAdmin(broker.admin_config) as admin:
+        with SecurityAdmin(broker.admin) as admin:
             existing = admin.existing_acls()
         planned = set(acls_for([A, B]))
         principals = {acl.principal for acl in planned}
@@ -295,6 +295,38 @@ class TestSecretsStayOutOfLogs:
 def _authenticates(settings):
     try:
         _admin(settings, bootstrap_timeout_ms=2000).close()
+    except KafkaTimeoutError:
+        return False
+    return True
+
+
+class TestCredentials:
+    def test_a_created_user_is_listed_and_can_connect_until_deleted(self, broker):
+        """``upsert_scram`` (librdkafka's admin client) makes a working SCRAM-SHA-512 login,
+        ``scram_users`` lists it with its iterations, ``delete_scram`` takes the login away."""
+        name, password = "agency-scratch", Secret("a-scratch-password-0123456789")
+        user = broker.settings.with_overrides(
+            kafka_bootstrap=broker.as_user(A).kafka_bootstrap,
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_username=name,
+            kafka_sasl_password=password.reveal(),
+        )
+        with SecurityAdmin(broker.admin) as admin:
+            admin.upsert_scram(name, password, iterations=4096)
+            try:
+                assert admin.scram_users()[name] == ["SCRAM-SHA-512/4096"]
+                # The credential reaches the broker's SCRAM cache a moment after the reply.
+                st.wait_for(lambda: _can_connect(user), 30, "a login as the new user")
+            finally:
+                admin.delete_scram(name)
+            assert name not in admin.scram_users()
+        with pytest.raises(KafkaTimeoutError):
+            _admin(user, bootstrap_timeout_ms=3000)
+
+
+def _can_connect(settings):
+    try:
+        _admin(settings, bootstrap_timeout_ms=3000).close()
     except KafkaTimeoutError:
         return False
     return True

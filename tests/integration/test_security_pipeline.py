@@ -18,7 +18,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 
 from hub.cases.commands import CaseRef, Envelope, RegisterCase
 from hub.codec import decode_record, encode_command
-from hub.kafka_config import kafka_config
+from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
 from hub.security import testing as st
 from hub.serve import testing as t

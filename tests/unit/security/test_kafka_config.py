@@ -1,4 +1,4 @@
-"""``hub.kafka_config``: one set of connection arguments for every client, from Settings."""
+"""``hub.publish.connection``: the SDK's kafka-python connection arguments, from Settings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from hub import topics
 from hub.errors import SetupError
-from hub.kafka_config import kafka_config
 from hub.publish import producer_config
+from hub.publish.connection import kafka_config
 from hub.security.credentials import CREDENTIALS_FILE_ENV
 from hub.settings import Settings, load_settings
 
@@ -104,7 +104,7 @@ def test_a_misconfiguration_is_one_clear_error(overrides, message):
 )
 def test_the_topics_and_publisher_configs_mask_the_password(build, caplog):
     """The topic admin's and the agency publisher's connection arguments are
-    ``hub.kafka_config``'s: the password works as a string but prints, reprs and logs as
+    ``hub.publish.connection``'s: the password works as a string but prints, reprs and logs as
     ``********``."""
     settings = Settings(
         kafka_security_protocol="SASL_PLAINTEXT",
