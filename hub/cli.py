@@ -4,67 +4,141 @@ A group is a module with ``register(subparsers)`` that adds its sub-commands and
 ``func`` on each parser to a callable taking the parsed arguments and the settings and
 returning an exit code. Errors the hub raises on purpose (``CaseHubError``) are printed as
 one clear line with a non-zero exit, never as a stack trace.
+
+Verbs are loaded lazily: ``casehub publish ...`` imports only the publisher's module, so the
+publisher SDK's machines (``pip install casehub``, without the ``server`` extra) run it
+without the hub's packages. A verb whose module needs a package that is not installed is
+still listed, and says which extra to install instead of failing with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from hub.errors import CaseHubError
+from hub.errors import CaseHubError, SetupError
 from hub.logging import configure_logging, get_logger
-from hub.settings import load_settings
+from hub.settings import Settings, load_settings
 
-#: Modules that contribute command groups, in the order ``--help`` lists them.
-COMMAND_GROUPS: tuple[str, ...] = (
-    "hub.broker.cli",
-    "hub.codec.cli",
-    "hub.publish.cli",
-    "hub.directory.cli",
-    "hub.topics",
-    "hub.serve",
-    "consumers.cli",
-    "hub.ops.cli",
-    "hub.store.cli",
-    "hub.audit.cli",
-    "hub.assessment.cli",
-    "hub.security.cli",
-    "hub.demo.cli",
-    # Personal data: subjects, erase, correct (hub/privacy); before sealing_cli, which joins it.
-    "hub.privacy.cli",
-    # After any other `privacy` group: hub-keygen joins it (or makes a minimal one).
-    "hub.privacy.sealing_cli",
-)
+#: Each verb and the modules that register it, in the order ``--help`` lists them.
+COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "broker": ("hub.broker.cli",),
+    "schemas": ("hub.codec.cli",),
+    "publish": ("hub.publish.cli",),
+    "directory": ("hub.directory.cli",),
+    "topics": ("hub.topics",),
+    "serve": ("hub.serve",),
+    "consumers": ("consumers.cli",),
+    "ops": ("hub.ops.cli",),
+    "store": ("hub.store.cli",),
+    "audit": ("hub.audit.cli",),
+    "assessment": ("hub.assessment.cli",),
+    "security": ("hub.security.cli",),
+    "demo": ("hub.demo.cli",),
+    # Personal data: subjects, erase, correct (hub/privacy); then hub-keygen joins that group,
+    # or makes a minimal one of its own where the hub's packages are missing (an agency's
+    # machine needs only the sealing key).
+    "privacy": ("hub.privacy.cli", "hub.privacy.sealing_cli"),
+}
+
+#: What a machine with the SDK alone installs to run the hub's own verbs.
+SERVER_EXTRA = "casehub[server]"
+_OWN_PACKAGES = frozenset({"hub", "consumers"})
 
 log = get_logger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verbs: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The root parser with ``verbs`` (default: every verb) and their sub-commands."""
+    parser = _root_parser(add_help=True)
+    subparsers = parser.add_subparsers(dest="group", metavar="COMMAND")
+    subparsers.required = True
+    for verb in COMMAND_GROUPS if verbs is None else verbs:
+        missing: str | None = None
+        for module_name in COMMAND_GROUPS[verb]:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                missing = _missing_package(exc)
+                continue
+            module.register(subparsers)
+        if missing is not None and verb not in subparsers.choices:
+            _add_needs_server(subparsers, verb, missing)
+    return parser
+
+
+def _root_parser(*, add_help: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casehub",
         description="CaseHub: the case-information sharing hub (案件信息共享平台).",
+        add_help=add_help,
     )
     parser.add_argument("--log-level", default="WARNING", help="log level (default WARNING)")
     parser.add_argument(
         "--log-json", action="store_true", default=None, help="force JSON log lines"
     )
-    subparsers = parser.add_subparsers(dest="group", metavar="COMMAND")
-    subparsers.required = True
-    for module_name in COMMAND_GROUPS:
-        module = importlib.import_module(module_name)
-        module.register(subparsers)
     return parser
 
 
+def _add_needs_server(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], verb: str, missing: str
+) -> None:
+    parser = subparsers.add_parser(verb, help=f"(not installed here: pip install '{SERVER_EXTRA}')")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.set_defaults(func=functools.partial(_needs_server, verb, missing))
+
+
+def _needs_server(verb: str, missing: str, _args: argparse.Namespace, _settings: Settings) -> int:
+    raise _server_missing(verb, missing)
+
+
+def _missing_package(exc: ModuleNotFoundError) -> str:
+    """The third-party module ``exc`` says is missing; re-raises when it is one of ours (a bug,
+    not an extra left out)."""
+    top = (exc.name or "").partition(".")[0]
+    if not top or top in _OWN_PACKAGES:
+        raise exc
+    return exc.name or top
+
+
+def _server_missing(verb: str, missing: str) -> SetupError:
+    return SetupError(
+        f"`casehub {verb}` runs the hub, whose packages are not installed here "
+        f"(no module {missing}): pip install '{SERVER_EXTRA}'"
+    )
+
+
+def _chosen_verb(argv: Sequence[str]) -> str | None:
+    """The verb on the command line, if it is one we know (else the full parser explains)."""
+    pre = _root_parser(add_help=False)
+    pre.add_argument("verb", nargs="?")
+    known, _rest = pre.parse_known_args(argv)
+    verb: str | None = known.verb
+    return verb if verb in COMMAND_GROUPS else None
+
+
+def _call(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the verb; most verbs import their machinery when they run, so a package of the
+    ``server`` extra that is missing shows here, and is named as such."""
+    try:
+        code: int = args.func(args, settings)
+    except ModuleNotFoundError as exc:
+        raise _server_missing(args.group, _missing_package(exc)) from exc
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verb = _chosen_verb(argv)
+    parser = build_parser(None if verb is None else [verb])
     args = parser.parse_args(argv)
     configure_logging(args.log_level, json=args.log_json)
     try:
         settings = load_settings()
-        code: int = args.func(args, settings)
+        code: int = _call(args, settings)
     except CaseHubError as exc:
         print(f"casehub: error: {exc}", file=sys.stderr)
         return 2

@@ -29,8 +29,11 @@ from hub.codec.values import RecordShape, compile_record
 from hub.errors import SchemaError
 from hub.settings import PROJECT_ROOT
 
+#: A copy of ``schemas/`` that an installed wheel carries inside this package (``setup.py``
+#: puts it there at build time); in a checkout there is none and the committed folder is read.
+_PACKAGED_SCHEMAS = Path(__file__).resolve().parent / "schemas"
 #: Where the committed schemas live.
-SCHEMA_DIR = PROJECT_ROOT / "schemas"
+SCHEMA_DIR = _PACKAGED_SCHEMAS if _PACKAGED_SCHEMAS.is_dir() else PROJECT_ROOT / "schemas"
 #: The namespace of every agency-side record.
 NAMESPACE = "casehub.events"
 #: Records that are embedded in events, not events themselves.

@@ -37,11 +37,11 @@ from hub.codec import (
 )
 from hub.codec.sealed import publisher_key
 from hub.errors import CaseHubError, SetupError
-from hub.kafka_config import kafka_config
 from hub.logging import get_logger
 from hub.privacy.sealing import HubPublicKey
+from hub.publish.connection import kafka_config
+from hub.publish.naming import agency_topic
 from hub.settings import Settings
-from hub.topics import agency_topic
 
 log = get_logger(__name__)
 
@@ -55,7 +55,7 @@ def record_key(command: Command) -> str:
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:
-    """kafka-python connection settings from the hub's settings (``hub.kafka_config``: the
+    """kafka-python connection settings from the hub's settings (``hub.publish.connection``: the
     agency's SASL user, its password masked as ``********`` in any log or repr, the TLS CA)."""
     return kafka_config(settings)
 

@@ -24,9 +24,10 @@ from hub.codec.sealed import personal_values, plaintext_counts
 from hub.demo.story import MARKET_REGULATION, OFFICERS
 from hub.privacy.sealing import SEALED_PREFIX, generate_key_files, load_public_key
 from hub.publish import AgencyPublisher, record_key
+from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
-from hub.topics import agency_topic, kafka_config
+from hub.topics import agency_topic
 
 pytestmark = pytest.mark.kafka
 
