@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from hub import topics
 from hub.errors import SetupError
 from hub.publish import producer_config
 from hub.publish.connection import kafka_config
@@ -95,17 +94,10 @@ def test_a_misconfiguration_is_one_clear_error(overrides, message):
         kafka_config(Settings(**overrides))
 
 
-@pytest.mark.parametrize(
-    "build",
-    [
-        pytest.param(topics.kafka_config, id="hub.topics"),
-        pytest.param(producer_config, id="hub.publish"),
-    ],
-)
-def test_the_topics_and_publisher_configs_mask_the_password(build, caplog):
-    """The topic admin's and the agency publisher's connection arguments are
-    ``hub.publish.connection``'s: the password works as a string but prints, reprs and logs as
-    ``********``."""
+def test_the_publisher_config_masks_the_password(caplog):
+    """The agency publisher's connection arguments are ``hub.publish.connection``'s: the
+    password works as a string but prints, reprs and logs as ``********``."""
+    build = producer_config
     settings = Settings(
         kafka_security_protocol="SASL_PLAINTEXT",
         kafka_sasl_username="market-regulation",
@@ -121,3 +113,24 @@ def test_the_topics_and_publisher_configs_mask_the_password(build, caplog):
     for shown in (repr(config), str(config), f"{config}", caplog.text):
         assert PASSWORD not in shown
     assert "'sasl_plain_password': '********'" in repr(config)
+
+
+def test_the_hubs_librdkafka_config_masks_the_password(caplog):
+    """The hub's own clients (``hub.kafka.config``) get the password in librdkafka's terms; the
+    configuration prints, reprs and logs it as ``********``."""
+    from hub.kafka.config import client_config  # noqa: PLC0415 - the server side under test
+
+    settings = Settings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_username="casehub-hub",
+        kafka_sasl_password=PASSWORD,
+    )
+    config = client_config(settings, client_id="test")
+    assert config["sasl.password"] == PASSWORD
+    assert config["sasl.mechanism"] == "SCRAM-SHA-512"
+    assert config["ssl.endpoint.identification.algorithm"] == "https"
+    with caplog.at_level("DEBUG"):
+        logging.getLogger("test").debug("configuration: %s", config)
+    for shown in (repr(config), str(config), f"{config}", caplog.text):
+        assert PASSWORD not in shown
+    assert "'sasl.password': '********'" in repr(config)
