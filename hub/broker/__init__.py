@@ -5,13 +5,22 @@ Three profiles, each run from the jars Maven fetches into ``deploy/kafka/lib``:
 * ``single``: one combined broker+controller, PLAINTEXT (the default; what tests and the demo use);
 * ``sasl``: one combined node with SCRAM-SHA-512 authentication and the StandardAuthorizer,
   on SASL_PLAINTEXT and (with a generated development CA, ``hub.broker.tls``) SASL_SSL;
-* ``cluster``: three combined nodes, replication factor 3, ``min.insync.replicas=2``.
+* ``cluster``: three combined nodes, replication factor 3, ``min.insync.replicas=2``; one
+  node can be stopped, killed and started again (``--node N``) while the others run.
 """
 
 from __future__ import annotations
 
 from hub.broker.config import PROFILES, NodeSpec, Profile, cluster_spec, sasl_credentials
-from hub.broker.local import BrokerStatus, broker_down, broker_status, broker_up, client_config
+from hub.broker.local import (
+    BrokerStatus,
+    broker_down,
+    broker_status,
+    broker_up,
+    client_config,
+    kill_node,
+    profile_settings,
+)
 
 __all__ = [
     "PROFILES",
@@ -23,5 +32,7 @@ __all__ = [
     "broker_up",
     "client_config",
     "cluster_spec",
+    "kill_node",
+    "profile_settings",
     "sasl_credentials",
 ]

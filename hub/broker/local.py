@@ -6,15 +6,14 @@ Each node is a detached ``java ... kafka.Kafka server.properties`` process whose
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from hub.broker.config import (
 )
 from hub.broker.ports import require_free
 from hub.errors import SetupError
+from hub.kafka.admin import KafkaAdmin
+from hub.kafka.errors import KafkaUnavailable
 from hub.logging import get_logger
 from hub.security.credentials import masked
 from hub.settings import Settings
@@ -81,6 +82,10 @@ class BrokerStatus:
     @property
     def any_running(self) -> bool:
         return any(n.running for n in self.nodes)
+
+    @property
+    def stopped_nodes(self) -> list[int]:
+        return [n.node.node_id for n in self.nodes if not n.running]
 
 
 # --- jars -----------------------------------------------------------------------------------
@@ -192,13 +197,20 @@ def _failure_hint(node: NodeSpec) -> str:
     return " | ".join(ln for ln in server[-3:] if ln)[:600] or "none"
 
 
-def _format_storage(settings: Settings, nodes: list[NodeSpec], java: str) -> None:
-    """Format each node's KRaft storage once (skipped when ``meta.properties`` exists)."""
-    todo = [n for n in nodes if not (n.data_dir / "meta.properties").exists()]
+def _format_storage(
+    settings: Settings, nodes: list[NodeSpec], starting: list[NodeSpec], java: str
+) -> None:
+    """Format the KRaft storage of each node of ``starting`` that has none (``meta.properties``).
+
+    A new cluster id only when no node of the profile (``nodes``) has storage: a node wiped on
+    its own joins the cluster its peers still run.
+    """
+    todo = [n for n in starting if not (n.data_dir / "meta.properties").exists()]
     if not todo:
         return
     cluster_id_file = nodes[0].home.parent / "cluster.id"
-    if len(todo) == len(nodes) or not cluster_id_file.exists():
+    fresh = all(not (n.data_dir / "meta.properties").exists() for n in nodes)
+    if fresh or not cluster_id_file.exists():
         cluster_id_file.parent.mkdir(parents=True, exist_ok=True)
         cluster_id_file.write_text(new_cluster_id() + "\n", encoding="ascii")
     cluster_id = cluster_id_file.read_text(encoding="ascii").strip()
@@ -273,16 +285,28 @@ def client_config(
     return config
 
 
-@contextmanager
-def _kafka_logs_silenced() -> Iterator[None]:
-    """kafka-python logs every refused connection as an error; while probing, that is expected."""
-    kafka_logger = logging.getLogger("kafka")
-    previous = kafka_logger.level
-    kafka_logger.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        kafka_logger.setLevel(previous)
+def profile_settings(settings: Settings, profile: Profile = "single") -> Settings:
+    """``settings`` aimed at a profile's local broker as its super user, for ``hub.kafka``."""
+    nodes = cluster_spec(settings, profile)
+    overrides: dict[str, Any] = {
+        "kafka_bootstrap": bootstrap_servers(nodes),
+        "kafka_ssl_cafile": "",
+    }
+    if profile == "sasl":
+        user, password = sasl_credentials(settings)
+        overrides |= {
+            "kafka_security_protocol": "SASL_PLAINTEXT",
+            "kafka_sasl_username": user,
+            "kafka_sasl_password": password,
+        }
+    else:
+        overrides["kafka_security_protocol"] = "PLAINTEXT"
+    return settings.with_overrides(**overrides)
+
+
+#: librdkafka's own log threshold (syslog levels) while probing: a refused connection to a node
+#: that is still starting is expected then, not worth an error line.
+_PROBE_QUIET = {"log_level": 0, "log.connection.close": False}
 
 
 def _accepts_tcp(node: NodeSpec) -> bool:
@@ -293,46 +317,36 @@ def _accepts_tcp(node: NodeSpec) -> bool:
         return False
 
 
-def _cluster_ready(settings: Settings, profile: Profile, expected: int) -> bool:
-    """One admin round trip: every node registered as a broker and a controller elected."""
-    from kafka import KafkaAdminClient  # noqa: PLC0415 - keep `casehub --help` fast
-    from kafka.errors import KafkaError  # noqa: PLC0415
-
-    if not all(_accepts_tcp(n) for n in cluster_spec(settings, profile)):
+def _cluster_ready(settings: Settings, profile: Profile, running: list[NodeSpec]) -> bool:
+    """One admin round trip: every running node registered as a broker, a controller named."""
+    if not all(_accepts_tcp(n) for n in running):
         return False
-    with _kafka_logs_silenced():
-        return _describe_ok(settings, profile, expected, KafkaAdminClient, KafkaError)
+    return _describe_ok(profile_settings(settings, profile), {n.node_id for n in running})
 
 
-def _describe_ok(
-    settings: Settings, profile: Profile, expected: int, admin_class: Any, error: Any
-) -> bool:
+def _describe_ok(settings: Settings, expected: set[int]) -> bool:
+    """The cluster reports every broker of ``expected`` alive and names a controller."""
     try:
-        admin = admin_class(
-            **client_config(settings, profile),
-            client_id="casehub-broker-probe",
-            request_timeout_ms=5000,
-            bootstrap_timeout_ms=3000,
+        admin = KafkaAdmin(
+            settings, client_id="casehub-broker-probe", timeout_s=3.0, extra=_PROBE_QUIET
         )
-    except (error, OSError):
+        with admin:
+            brokers = admin.brokers()
+            controller = admin.controller_id()
+    except (KafkaUnavailable, OSError):
         return False
-    try:
-        cluster = admin.describe_cluster()
-    except (error, OSError):
-        return False
-    finally:
-        admin.close()
-    brokers = cluster.get("brokers", [])
-    controller = cluster.get("controller_id", -1)
-    return len(brokers) >= expected and controller is not None and controller >= 0
+    return expected <= set(brokers) and controller >= 0
 
 
 def _wait_ready(
     settings: Settings,
     profile: Profile,
     started: list[tuple[NodeSpec, subprocess.Popen[bytes]]],
+    running: list[NodeSpec],
     timeout: float,
 ) -> None:
+    """Until ``running`` (the started nodes and those already up) serve a client; on failure
+    stop the started ones, never the others."""
     deadline = time.monotonic() + timeout
     nodes = [n for n, _ in started]
     while True:
@@ -346,7 +360,7 @@ def _wait_ready(
                     f"code {code}; see {node.server_log} and {node.stdout_log.name} beside it "
                     f"({_failure_hint(node)})"
                 )
-        if _cluster_ready(settings, profile, len(nodes)):
+        if _cluster_ready(settings, profile, running):
             return
         if time.monotonic() > deadline:
             _stop_nodes(nodes)
@@ -369,50 +383,75 @@ def broker_status(settings: Settings, profile: Profile = "single") -> BrokerStat
     )
 
 
+def _select(nodes: list[NodeSpec], profile: Profile, node: int | None) -> list[NodeSpec]:
+    """The nodes a verb acts on: all of them, or the one ``--node`` names."""
+    if node is None:
+        return nodes
+    chosen = [n for n in nodes if n.node_id == node]
+    if not chosen:
+        ids = ", ".join(str(n.node_id) for n in nodes)
+        raise SetupError(f"the {profile} profile has no node {node}; its nodes are {ids}")
+    return chosen
+
+
 def broker_up(
     settings: Settings,
     profile: Profile = "single",
     *,
+    node: int | None = None,
     say: Say = _quiet,
     timeout: float = START_TIMEOUT_S,
 ) -> bool:
-    """Start the profile's nodes and wait until they serve a client.
+    """Start the profile's stopped nodes (or only ``node``) and wait until they serve a client.
 
-    Returns False (doing nothing) when every node already runs, True when it started them.
+    Nodes already running are left alone: a cluster with one node down gets that node back
+    without a restart of the healthy ones. Returns False (doing nothing) when every node asked
+    for already runs, True when it started some.
     """
     status = broker_status(settings, profile)
-    # Started by hand from here on: test sessions (hub.broker.testing) must not stop it.
-    (profile_dir(settings, profile) / STARTED_BY_TESTS).unlink(missing_ok=True)
-    if status.running:
-        say(f"broker {profile} is already running at {status.bootstrap}")
-        return False
-    if status.any_running:  # a cluster with a node missing: start again from a clean stop
-        _stop_nodes([n.node for n in status.nodes if n.running])
+    if node is None:
+        # Started by hand from here on: test sessions (hub.broker.testing) must not stop it.
+        (profile_dir(settings, profile) / STARTED_BY_TESTS).unlink(missing_ok=True)
     nodes = cluster_spec(settings, profile)
+    running_ids = {n.node.node_id for n in status.nodes if n.running}
+    todo = [n for n in _select(nodes, profile, node) if n.node_id not in running_ids]
+    what = f"broker {profile}" if node is None else f"broker {profile} node {node}"
+    if not todo:
+        say(f"{what} is already running at {status.bootstrap}")
+        return False
     java = _java()
     ports: list[tuple[int, str, str]] = []
-    for node in nodes:
-        what = f"Kafka {profile} node {node.node_id}"
-        ports.append((node.port, f"{what} listener", "CASEHUB_KAFKA_PORT"))
-        ports.append((node.controller_port, f"{what} controller", "CASEHUB_KAFKA_CONTROLLER_PORT"))
-        if node.tls_port is not None:
-            ports.append((node.tls_port, f"{what} SASL_SSL listener", "CASEHUB_KAFKA_PORT"))
+    for spec in todo:
+        name = f"Kafka {profile} node {spec.node_id}"
+        ports.append((spec.port, f"{name} listener", "CASEHUB_KAFKA_PORT"))
+        ports.append((spec.controller_port, f"{name} controller", "CASEHUB_KAFKA_CONTROLLER_PORT"))
+        if spec.tls_port is not None:
+            ports.append((spec.tls_port, f"{name} SASL_SSL listener", "CASEHUB_KAFKA_PORT"))
     require_free(settings.kafka_host, ports)
     ensure_jars(say)
     begin = time.monotonic()
     if profile == "sasl" and broker_tls(settings).ensure(tls_hosts(settings)):
         say(f"made a development CA and broker certificate in {broker_tls(settings).directory}")
-    for node in nodes:
-        node.home.mkdir(parents=True, exist_ok=True)
-        node.properties_file.write_text(render_properties(settings, node, nodes), encoding="utf-8")
-        node.properties_file.chmod(0o600)  # the sasl profile's holds a password
-    _format_storage(settings, nodes, java)
-    started = [(node, _start_node(node, java)) for node in nodes]
-    _wait_ready(settings, profile, started, timeout)
+    for spec in todo:
+        spec.home.mkdir(parents=True, exist_ok=True)
+        spec.properties_file.write_text(render_properties(settings, spec, nodes), encoding="utf-8")
+        spec.properties_file.chmod(0o600)  # the sasl profile's holds a password
+    _format_storage(settings, nodes, todo, java)
+    started = [(spec, _start_node(spec, java)) for spec in todo]
+    expected = [n for n in nodes if n.node_id in running_ids or n in todo]
+    _wait_ready(settings, profile, started, expected, timeout)
     elapsed = time.monotonic() - begin
-    log.info("broker_started", profile=profile, bootstrap=status.bootstrap, seconds=elapsed)
+    log.info(
+        "broker_started",
+        profile=profile,
+        bootstrap=status.bootstrap,
+        nodes=[spec.node_id for spec in todo],
+        seconds=elapsed,
+    )
     pids = ", ".join(str(p.pid) for _, p in started)
-    say(f"broker {profile} is up at {status.bootstrap} (pid {pids}) after {elapsed:.1f}s")
+    if len(nodes) > 1 and len(todo) < len(nodes):
+        what = f"broker {profile} node {', '.join(str(spec.node_id) for spec in todo)}"
+    say(f"{what} is up at {status.bootstrap} (pid {pids}) after {elapsed:.1f}s")
     return True
 
 
@@ -454,19 +493,47 @@ def broker_down(
     settings: Settings,
     profile: Profile = "single",
     *,
+    node: int | None = None,
     wipe: bool = False,
     say: Say = _quiet,
     timeout: float = STOP_TIMEOUT_S,
 ) -> bool:
-    """Stop the profile's nodes; returns False when none was running. ``wipe`` deletes its data."""
+    """Stop the profile's nodes (or only ``node``, the others left running); returns False when
+    none of them was running. ``wipe`` deletes the profile's data (not with ``node``)."""
+    if wipe and node is not None:
+        raise SetupError("--wipe removes a whole profile's data; leave out --node")
     status = broker_status(settings, profile)
-    was_running = status.any_running
+    chosen = {spec.node_id for spec in _select(cluster_spec(settings, profile), profile, node)}
+    targets = [n for n in status.nodes if n.node.node_id in chosen]
+    what = f"broker {profile}" if node is None else f"broker {profile} node {node}"
+    was_running = any(n.running for n in targets)
     if was_running:
-        _stop_nodes([n.node for n in status.nodes], timeout)
-        say(f"broker {profile} stopped")
+        _stop_nodes([n.node for n in targets], timeout)
+        log.info("broker_stopped", profile=profile, nodes=sorted(chosen))
+        say(f"{what} stopped")
     else:
-        say(f"broker {profile} is not running")
+        say(f"{what} is not running")
     if wipe:
         shutil.rmtree(profile_dir(settings, profile), ignore_errors=True)
         say(f"broker {profile} data removed")
     return was_running
+
+
+def kill_node(settings: Settings, profile: Profile, node: int, timeout: float = 10.0) -> int:
+    """``kill -9`` one node's broker (a crash, for fault tests) and wait until it is gone.
+
+    Returns the pid it killed; ``SetupError`` when the node was not running.
+    """
+    [spec] = _select(cluster_spec(settings, profile), profile, node)
+    pid = running_pid(spec)
+    if pid is None:
+        raise SetupError(f"broker {profile} node {node} is not running")
+    _signal(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while _is_our_broker(pid, spec):
+        if time.monotonic() > deadline:
+            raise SetupError(f"broker {profile} node {node} (pid {pid}) survived SIGKILL")
+        time.sleep(0.05)
+    spec.pid_file.unlink(missing_ok=True)
+    log.warning("broker_node_killed", profile=profile, node=node, pid=pid)
+    return pid
