@@ -299,13 +299,21 @@ class ViewFeed:
             self.commit({partition: records[-1].offset + 1})
         return applied
 
-    def lag(self, high_watermark: Callable[[Partition], int | None]) -> int:
-        """The high watermarks the last fetches reported minus the positions, summed."""
+    def lag(
+        self,
+        high_watermark: Callable[[Partition], int | None],
+        position: Callable[[Partition], int | None],
+    ) -> int:
+        """The high watermarks the last fetches reported minus the positions, summed.
+
+        The consumer's position, where it has one, goes past the transaction markers the relay
+        writes after its records: a caught-up view has lag 0, not one per marker.
+        """
         lag = 0
         for partition, offset in self.next_offsets.items():
             high = high_watermark(partition)
             if high is not None:
-                lag += max(0, high - offset)
+                lag += max(0, high - max(offset, position(partition) or 0))
         return lag
 
 
@@ -389,7 +397,9 @@ class KafkaViewRunner:
                             running.feed.handle(partition, records)
                             busy = True
                     if self.metrics is not None:
-                        lag = running.feed.lag(running.member.high_watermark)
+                        lag = running.feed.lag(
+                            running.member.high_watermark, running.member.position
+                        )
                         self.metrics.view_lag.labels(running.feed.view.name).set(lag)
                 if busy:
                     last_activity = time.monotonic()

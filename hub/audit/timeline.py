@@ -59,7 +59,9 @@ def timeline_records(
             f"there is no {TIMELINE} on the broker at {_where(settings)}"
         ) from None
     except KafkaUnavailable as exc:
-        raise TimelineUnavailable(f"cannot read {TIMELINE} at {_where(settings)}: {exc}") from None
+        raise TimelineUnavailable(
+            f"cannot reach Kafka at {_where(settings)} to read {TIMELINE}: {exc}"
+        ) from None
     for record in records:
         try:
             entry = entry_from_timeline_record(record.value or b"")

@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    IntegrityError,
     JSONTranscoder,
     ProcessRecorder,
     Recording,
@@ -60,6 +61,7 @@ from hub.cases.views import (
 from hub.directory import bootstrap
 from hub.directory.domainmodel import OPERATOR, Author, Directory
 from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
+from hub.logging import get_logger
 from hub.privacy.binding import check_binding
 from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
 from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
@@ -69,6 +71,10 @@ from hub.rules.clocks import TIMEZONE, local_date
 from hub.settings import Settings, load_settings
 
 Clock = Callable[[], datetime]
+
+#: Tries at applying the directory file when other instances write the directory at once.
+DIRECTORY_APPLY_ATTEMPTS = 5
+log = get_logger(__name__)
 
 #: Fields every case event carries; the rest of an event is its payload.
 _COMMON_FIELDS = frozenset(
@@ -226,8 +232,21 @@ class CaseHub(Application[UUID]):
             return outcomes
 
     def apply_directory_file(self, path: Path | str) -> tuple[str, ...]:
-        """Apply the operator's directory file (TOML or JSON); idempotent. Returns the changes."""
+        """Apply the operator's directory file (TOML or JSON); idempotent. Returns the changes.
+
+        Several hub instances may start with the same file at once: the one whose write loses
+        the race (the store's unique key on the directory's version) reads the directory again
+        and applies the file to it, which then changes nothing it need not.
+        """
         wanted = bootstrap.load_directory_file(Path(path))
+        for _attempt in range(DIRECTORY_APPLY_ATTEMPTS - 1):
+            try:
+                return self._apply_directory(wanted)
+            except IntegrityError:
+                log.info("directory_file_raced", path=str(path))
+        return self._apply_directory(wanted)
+
+    def _apply_directory(self, wanted: bootstrap.DirectoryFile) -> tuple[str, ...]:
         with self._lock:
             uow = self._unit_of_work(None)
             try:

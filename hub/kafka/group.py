@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
 
+from hub.errors import SetupError
 from hub.kafka.clients import group_consumer
 from hub.kafka.errors import describe
 from hub.kafka.reader import consume_ready
@@ -110,13 +111,22 @@ class GroupMember:
 
     # --- the owner's side -------------------------------------------------------------------------
     def subscribe(self, topics: Iterable[str]) -> None:
-        """Subscribe to topic names or patterns (a pattern starts with ``^``)."""
-        self.consumer.subscribe(
-            list(topics),
-            on_assign=self._on_assign,
-            on_revoke=self._on_revoke,
-            on_lost=self._on_lost,
-        )
+        """Subscribe to topic names or patterns (a pattern starts with ``^``); a pattern
+        librdkafka cannot compile is a ``SetupError`` that says which syntax it takes."""
+        topics = list(topics)
+        try:
+            self.consumer.subscribe(
+                topics,
+                on_assign=self._on_assign,
+                on_revoke=self._on_revoke,
+                on_lost=self._on_lost,
+            )
+        except KafkaException as exc:
+            raise SetupError(
+                f"cannot subscribe to {', '.join(topics)}: {describe(exc)}; a pattern must be "
+                "in the RE2 syntax librdkafka and the broker use (no lookahead or lookbehind, "
+                "no backreferences)"
+            ) from None
 
     def poll(self, *, max_records: int, timeout_s: float) -> dict[Partition, list[Record]]:
         """Records by partition, in offset order, as soon as any are there (not after the whole

@@ -1,10 +1,8 @@
 """Reading topics with ``read_committed`` up to their current end.
 
-A partition's end, for a ``read_committed`` reader, is its last stable offset: librdkafka says
-it got there with a ``_PARTITION_EOF`` event (the reader enables them). ``read_partitions``
-assigns the partitions at the offsets asked for and returns every committed record up to the
-end of each, or raises ``KafkaUnavailable`` when the end is not reached in time (a broker
-away, a transaction left open longer than the timeout).
+``read_partitions`` assigns the partitions at the offsets asked for and returns every
+committed record up to the end of each (see its docstring for how the end is known), or raises
+``KafkaUnavailable`` when the reader cannot get there in time (a broker away).
 """
 
 from __future__ import annotations
@@ -89,11 +87,21 @@ def read_partitions(
     keep: Callable[[Record], bool] | None = None,
 ) -> list[Record]:
     """Every committed record from each partition's start offset up to its end, in order per
-    partition (``BEGINNING`` for a partition's first offset)."""
+    partition (``BEGINNING`` for a partition's first offset).
+
+    A partition is read to its end when the reader's position reaches the end asked of the
+    leader at the start: for this ``read_committed`` reader, the last stable offset (librdkafka's
+    ListOffsets uses the reader's isolation level, so an open transaction's records are not
+    waited for), and librdkafka moves the position past transaction markers and aborted
+    records. ``_PARTITION_EOF`` alone is not enough: it is not reported when the last batch
+    before the end holds only markers or aborted records, nor while other transactions keep
+    committing (measured on librdkafka 2.16).
+    """
     if not starts:
         return []
+    ends = _ends_to_reach(consumer, starts)
     consumer.assign([TopicPartition(t, p, o) for (t, p), o in starts.items()])
-    open_parts = set(starts)
+    open_parts = set(ends)
     out: list[Record] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -102,22 +110,50 @@ def read_partitions(
                 raise KafkaUnavailable(
                     f"reading {sorted(open_parts)} did not reach the end within {timeout_s:.0f}s"
                 )
-            for message in consume_ready(consumer, 1000, 0.5):
-                error = message.error()
-                if error is None:
-                    record = from_message(message)
-                    if keep is None or keep(record):
-                        out.append(record)
-                elif error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001
+            messages = consume_ready(consumer, 1000, 0.2)
+            for message in messages:
+                if _take(message, out, keep):
                     open_parts.discard((message.topic(), message.partition()))
-                elif error.fatal() or error.code() in (
-                    KafkaError.TOPIC_AUTHORIZATION_FAILED,
-                    KafkaError.UNKNOWN_TOPIC_OR_PART,
-                ):
-                    raise KafkaUnavailable(f"reading {message.topic()}: {describe(error)}")
+            if messages:
+                positions = consumer.position([TopicPartition(t, p) for t, p in open_parts])
+            open_parts -= {
+                (tp.topic, tp.partition)
+                for tp in positions
+                if tp.offset >= ends[(tp.topic, tp.partition)]
+            }
     finally:
         consumer.unassign()
     return out
+
+
+def _ends_to_reach(
+    consumer: Consumer, starts: Mapping[tuple[str, int], int]
+) -> dict[tuple[str, int], int]:
+    """The end (last stable offset) of each partition that has anything after its start."""
+    ends: dict[tuple[str, int], int] = {}
+    for (topic, partition), start in starts.items():
+        low, high = watermarks(consumer, topic, partition)
+        if high > (low if start < 0 else start):
+            ends[(topic, partition)] = high
+    return ends
+
+
+def _take(message: Any, out: list[Record], keep: Callable[[Record], bool] | None) -> bool:
+    """Add a record to ``out`` (if kept); True when the message says its partition's end."""
+    error = message.error()
+    if error is None:
+        record = from_message(message)
+        if keep is None or keep(record):
+            out.append(record)
+        return False
+    if error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001
+        return True
+    if error.fatal() or error.code() in (
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    ):
+        raise KafkaUnavailable(f"reading {message.topic()}: {describe(error)}")
+    return False
 
 
 def read_topic(

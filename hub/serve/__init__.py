@@ -28,7 +28,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--ingest-pattern",
-        help="consume only the agency topics matching this regex (default: every agency's)",
+        help=(
+            "consume only the agency topics matching this regex, in RE2 syntax (no "
+            "lookahead; the broker resolves it); default: every agency's"
+        ),
     )
     parser.add_argument(
         "--metrics-port",

@@ -184,6 +184,20 @@ class TestPortsAndTools:
         with pytest.raises(SetupError, match=r"is Maven Central reachable.*Network down"):
             local.ensure_jars()
 
+    def test_a_node_the_profile_lacks_is_a_setup_error(self, settings):
+        """`--node 4` on the cluster names the nodes there are, before anything starts."""
+        with pytest.raises(SetupError, match="has no node 4; its nodes are 1, 2, 3"):
+            local.broker_up(settings, "cluster", node=4)
+
+    def test_wipe_with_one_node_is_refused(self, settings):
+        """Deleting data is for a whole profile: `down --node 2 --wipe` is refused."""
+        with pytest.raises(SetupError, match="leave out --node"):
+            local.broker_down(settings, "cluster", node=2, wipe=True)
+
+    def test_status_names_the_stopped_nodes(self, settings):
+        """A never-started cluster lists every node as stopped."""
+        assert local.broker_status(settings, "cluster").stopped_nodes == [1, 2, 3]
+
     def test_status_of_a_never_started_profile_is_down(self, settings):
         """status reports every node down and the bootstrap list, without touching Kafka."""
         status = local.broker_status(settings, "cluster")

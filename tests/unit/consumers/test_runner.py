@@ -94,7 +94,9 @@ class TestKafkaConsumerLoop:
         assert other.snapshot(audit_trail.VIEW) == from_kafka
         other.close()
         assert feed.starts([partition]) == {partition: len(values)}
-        assert feed.lag(lambda _p: len(values) + 3) == 3
+        assert feed.lag(lambda _p: len(values) + 3, lambda _p: None) == 3
+        # The consumer's position past the commit marker after the last record: caught up.
+        assert feed.lag(lambda _p: len(values) + 1, lambda _p: len(values) + 1) == 0
 
     def test_an_undecodable_record_is_skipped_but_its_offset_kept(self, published, store):
         """Bytes that are not a dead letter are logged and passed over; the partition moves on."""
