@@ -37,6 +37,11 @@ def group_consumer_config(
         "max.poll.interval.ms": 60000,
         # Pattern subscriptions are resolved by the broker; this is only for our own metadata.
         "topic.metadata.refresh.interval.ms": 5000,
+        # A read_committed fetch at the end waits this long on the broker, and a commit marker
+        # arriving meanwhile does not end the wait: at librdkafka's 500 ms default, an event
+        # the relay commits reaches a view half a second late. 50 ms costs a small fetch
+        # request per partition leader twenty times a second while idle.
+        "fetch.wait.max.ms": 50,
     }
     config |= dict(extra or {})
     return config

@@ -100,7 +100,8 @@ class RelayOptions:
     #: The local queue: a whole transaction fits, so produce() rarely meets BufferError.
     queue_max_messages: int = 200_000
     queue_max_kbytes: int = 1_048_576
-    idle_sleep_s: float = 0.2
+    #: How often an idle relay asks the store for new notifications (one indexed query).
+    idle_sleep_s: float = 0.05
     #: The broker aborts a transaction open longer than this (a dead relay's, at the latest).
     transaction_timeout_ms: int = 20_000
     #: A record not delivered within this fails (and with it the transaction).
