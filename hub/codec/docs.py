@@ -224,6 +224,14 @@ One event per line (JSON Lines; wrapped here for reading):
   unless `--stop-on-error`. The last line of output is `sent N, refused M`; the exit code is 1
   if anything was refused, 2 if the broker or topic is not available.
 * `casehub schemas example TYPE` prints a valid line for any event type.
+* Partitions: the record key is hashed with **murmur2** (the partitioner of kafka-python and
+  of the Java client; the hub's own librdkafka producers use `murmur2_random`), so one case
+  stays on one partition whichever client publishes it.
+* Size: a record value over **512 KiB** (`inbound_max_bytes`) is refused as
+  `record_too_large`; an event whose outbound timeline record would pass **1,000,000 bytes**
+  (`outbound_max_bytes`; JSON escaping doubles `"` and `\\`, so text full of quotes counts
+  double) is refused as `event_too_large`. Both are dead-lettered with a REJECTED receipt on
+  the sender's feed, and the events behind them are processed as usual.
 
 ## Content hash
 
