@@ -51,19 +51,16 @@ class AclEntry:
 
 
 def _binding(entry: AclEntry) -> AclBinding:
-    return AclBinding(
-        ResourceType[_RESOURCE_IN.get(entry.resource, entry.resource)],
-        entry.name,
-        ResourcePatternType[entry.pattern],
-        entry.principal,
-        entry.host,
-        AclOperation[entry.operation],
-        AclPermissionType[entry.permission],
-    )
+    return AclBinding(*_fields(entry))
 
 
 def _filter(entry: AclEntry) -> AclBindingFilter:
-    return AclBindingFilter(
+    return AclBindingFilter(*_fields(entry))
+
+
+def _fields(entry: AclEntry) -> tuple[Any, ...]:
+    """An entry in the order AclBinding and AclBindingFilter take their fields."""
+    return (
         ResourceType[_RESOURCE_IN.get(entry.resource, entry.resource)],
         entry.name,
         ResourcePatternType[entry.pattern],

@@ -6,7 +6,8 @@
   (``hub.kafka.security``);
 * ``cli``: ``casehub security plan|apply|credentials``.
 
-Connection settings for every client (TLS, SASL) are built in ``hub.kafka.config`` (the hub's)
-and ``hub.publish.connection`` (the SDK's), which import ``credentials``; so this package
-imports nothing eagerly (``acls`` imports ``hub.topics``). Import from the modules.
+Connection settings for every client (TLS, SASL) are checked in ``connection`` and spelt by
+``hub.kafka.config`` (the hub's, librdkafka) and ``hub.publish.connection`` (the SDK's,
+kafka-python); so this package imports nothing eagerly (``acls`` imports ``hub.topics``).
+Import from the modules.
 """
