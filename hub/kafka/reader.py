@@ -23,23 +23,56 @@ from hub.settings import Settings
 BEGINNING = OFFSET_BEGINNING
 
 
+#: Errors librdkafka reports (``error_cb``) that mean no broker can be reached at all.
+_UNREACHABLE = frozenset(
+    {
+        KafkaError._ALL_BROKERS_DOWN,  # noqa: SLF001 - librdkafka's local codes
+        KafkaError._AUTHENTICATION,  # noqa: SLF001
+    }
+)
+#: id(consumer) -> the last such error, for the readers ``open_reader`` made.
+_unreachable: dict[int, str] = {}
+
+
 @contextmanager
 def open_reader(
     settings: Settings, *, client_id: str, extra: Mapping[str, Any] | None = None
 ) -> Iterator[Consumer]:
-    consumer = reader(settings, client_id=client_id, extra=extra)
+    """A reader that also notes when no broker can be reached, so that ``partitions_of`` says
+    so within a second instead of waiting out its whole timeout (a CLI tool pointed at a
+    broker that is down answers at once)."""
+    key: list[int] = []
+
+    def on_error(error: KafkaError) -> None:
+        if key and error.code() in _UNREACHABLE:
+            _unreachable[key[0]] = describe(error)
+
+    consumer = reader(settings, client_id=client_id, extra={"error_cb": on_error, **(extra or {})})
+    key.append(id(consumer))
+    _unreachable[key[0]] = ""
     try:
         yield consumer
     finally:
+        _unreachable.pop(key[0], None)
         consumer.close()
 
 
 def partitions_of(consumer: Consumer, topic: str, *, timeout_s: float = 15.0) -> list[int]:
     """The topic's partition numbers; ``TopicMissing`` when it does not exist."""
-    try:
-        metadata = consumer.list_topics(topic, timeout=timeout_s)
-    except Exception as exc:
-        raise KafkaUnavailable(f"no metadata for {topic}: {describe(exc)}") from exc
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            metadata = consumer.list_topics(
+                topic, timeout=max(0.1, min(1.0, deadline - time.monotonic()))
+            )
+            break
+        except Exception as exc:
+            consumer.poll(0)  # serve error_cb: librdkafka may know no broker answers
+            unreachable = _unreachable.get(id(consumer))
+            if unreachable or time.monotonic() >= deadline:
+                raise KafkaUnavailable(
+                    f"no metadata for {topic}: {unreachable or describe(exc)}"
+                ) from exc
     found = metadata.topics.get(topic)
     if found is None or (
         found.error is not None
