@@ -6,6 +6,7 @@ Every call waits at most ``timeout_s`` and turns librdkafka's errors into the hu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
@@ -21,7 +22,7 @@ from confluent_kafka.admin import NewTopic, OffsetSpec  # type: ignore[attr-defi
 
 from hub.errors import SetupError
 from hub.kafka.clients import admin_client
-from hub.kafka.errors import KafkaUnavailable, describe
+from hub.kafka.errors import UNREACHABLE, KafkaUnavailable, describe
 from hub.logging import get_logger
 from hub.settings import Settings
 
@@ -60,12 +61,21 @@ class KafkaAdmin:
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.timeout_s = timeout_s
-        self._admin = admin_client(settings, client_id=client_id, extra=extra)
+        self.servers = ",".join(settings.bootstrap_servers)
+        #: librdkafka's last word that no broker can be reached ("" while none came).
+        self._unreachable = ""
+        self._admin = admin_client(
+            settings, client_id=client_id, extra={"error_cb": self._on_error, **dict(extra or {})}
+        )
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.code() in UNREACHABLE:
+            self._unreachable = describe(error)
 
     # --- topics ---------------------------------------------------------------------------------
     def topics(self) -> dict[str, int]:
         """Every topic's name and partition count (internal topics left out)."""
-        metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
+        metadata = self._call(lambda t: self._admin.list_topics(timeout=t))
         return {
             name: len(t.partitions)
             for name, t in metadata.topics.items()
@@ -74,7 +84,7 @@ class KafkaAdmin:
 
     def partition_leaders(self, topic: str) -> dict[int, int]:
         """partition -> the broker id that leads it (-1 while none does)."""
-        metadata = self._call(lambda: self._admin.list_topics(topic, timeout=self.timeout_s))
+        metadata = self._call(lambda t: self._admin.list_topics(topic, timeout=t))
         found = metadata.topics.get(topic)
         if found is None or found.error is not None:
             raise SetupError(f"topic {topic} does not exist")
@@ -82,17 +92,17 @@ class KafkaAdmin:
 
     def brokers(self) -> dict[int, str]:
         """broker id -> host:port, of the brokers the cluster reports alive."""
-        metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
+        metadata = self._call(lambda t: self._admin.list_topics(timeout=t))
         return {int(b.id): f"{b.host}:{b.port}" for b in metadata.brokers.values()}
 
     def controller_id(self) -> int:
         """The broker id the cluster names as its controller (-1 while it names none)."""
-        metadata = self._call(lambda: self._admin.list_topics(timeout=self.timeout_s))
+        metadata = self._call(lambda t: self._admin.list_topics(timeout=t))
         return int(metadata.controller_id)
 
     def in_sync_replicas(self, topic: str) -> dict[int, tuple[int, tuple[int, ...]]]:
         """partition -> (replication factor, the broker ids of its in-sync replicas)."""
-        metadata = self._call(lambda: self._admin.list_topics(topic, timeout=self.timeout_s))
+        metadata = self._call(lambda t: self._admin.list_topics(topic, timeout=t))
         found = metadata.topics.get(topic)
         if found is None or found.error is not None:
             raise SetupError(f"topic {topic} does not exist")
@@ -255,18 +265,36 @@ class KafkaAdmin:
 
     # --- plumbing -------------------------------------------------------------------------------
     def _call(self, fn: Any) -> Any:
-        try:
-            return fn()
-        except KafkaException as exc:
-            raise KafkaUnavailable(f"Kafka did not answer: {describe(exc)}") from exc
+        """``fn(timeout)``, asked again every second until ``timeout_s``: it gives up at once
+        when librdkafka says no broker can be reached at all."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                return fn(max(0.1, min(1.0, deadline - time.monotonic())))
+            except KafkaException as exc:
+                self._admin.poll(0)  # serve error_cb
+                if self._unreachable or time.monotonic() >= deadline:
+                    raise KafkaUnavailable(
+                        f"no Kafka broker answers at {self.servers}: "
+                        f"{self._unreachable or describe(exc)}"
+                    ) from exc
 
     def _result(self, future: Any, what: str) -> Any:
-        try:
-            return future.result(timeout=self.timeout_s + 5)
-        except KafkaException as exc:
-            raise KafkaUnavailable(f"could not read {what}: {describe(exc)}") from exc
-        except TimeoutError as exc:
-            raise KafkaUnavailable(f"reading {what} timed out") from exc
+        deadline = time.monotonic() + self.timeout_s + 5
+        while True:
+            try:
+                return future.result(timeout=max(0.1, min(1.0, deadline - time.monotonic())))
+            except KafkaException as exc:
+                raise KafkaUnavailable(f"could not read {what}: {describe(exc)}") from exc
+            except TimeoutError as exc:
+                self._admin.poll(0)  # serve error_cb
+                if self._unreachable:
+                    raise KafkaUnavailable(
+                        f"could not read {what}: no Kafka broker answers at {self.servers}: "
+                        f"{self._unreachable}"
+                    ) from exc
+                if time.monotonic() >= deadline:
+                    raise KafkaUnavailable(f"reading {what} timed out") from exc
 
     @property
     def client(self) -> Any:

@@ -46,6 +46,15 @@ _FENCED_CODES = frozenset(
 )
 
 
+#: Errors librdkafka reports through ``error_cb`` that mean no broker can be reached at all.
+UNREACHABLE = frozenset(
+    {
+        KafkaError._ALL_BROKERS_DOWN,  # noqa: SLF001 - librdkafka's local codes
+        KafkaError._AUTHENTICATION,  # noqa: SLF001
+    }
+)
+
+
 def kafka_error(exc: BaseException) -> KafkaError | None:
     """The ``KafkaError`` inside a ``KafkaException`` (None for anything else)."""
     if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):

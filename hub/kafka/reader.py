@@ -15,7 +15,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from hub.kafka.clients import reader
-from hub.kafka.errors import KafkaUnavailable, TopicMissing, describe
+from hub.kafka.errors import UNREACHABLE, KafkaUnavailable, TopicMissing, describe
 from hub.kafka.records import Record, from_message
 from hub.settings import Settings
 
@@ -23,13 +23,6 @@ from hub.settings import Settings
 BEGINNING = OFFSET_BEGINNING
 
 
-#: Errors librdkafka reports (``error_cb``) that mean no broker can be reached at all.
-_UNREACHABLE = frozenset(
-    {
-        KafkaError._ALL_BROKERS_DOWN,  # noqa: SLF001 - librdkafka's local codes
-        KafkaError._AUTHENTICATION,  # noqa: SLF001
-    }
-)
 #: id(consumer) -> the last such error, for the readers ``open_reader`` made.
 _unreachable: dict[int, str] = {}
 
@@ -44,7 +37,7 @@ def open_reader(
     key: list[int] = []
 
     def on_error(error: KafkaError) -> None:
-        if key and error.code() in _UNREACHABLE:
+        if key and error.code() in UNREACHABLE:
             _unreachable[key[0]] = describe(error)
 
     consumer = reader(settings, client_id=client_id, extra={"error_cb": on_error, **(extra or {})})
