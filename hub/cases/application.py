@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
+    InternalError,
     JSONTranscoder,
     ProcessRecorder,
     Recording,
@@ -74,6 +76,8 @@ Clock = Callable[[], datetime]
 
 #: Tries at applying the directory file when other instances write the directory at once.
 DIRECTORY_APPLY_ATTEMPTS = 5
+#: Tries at creating the store's tables when other instances create them at the same moment.
+STORE_CREATE_ATTEMPTS = 5
 log = get_logger(__name__)
 
 #: Fields every case event carries; the rest of an event is its payload.
@@ -154,6 +158,19 @@ class CaseHub(Application[UUID]):
     # -- eventsourcing wiring -------------------------------------------------------------------
 
     def construct_recorder(self) -> ProcessRecorder:
+        """The recorder, its tables created if missing.
+
+        Several instances starting at once on a new PostgreSQL database race on eventsourcing's
+        ``CREATE TABLE IF NOT EXISTS``: PostgreSQL answers the losers "tuple concurrently
+        updated" (``InternalError``) or a duplicate key in its catalogue (``IntegrityError``).
+        A loser tries again and finds the tables there.
+        """
+        for attempt in range(1, STORE_CREATE_ATTEMPTS):
+            try:
+                return self.factory.process_recorder()
+            except (InternalError, IntegrityError) as exc:
+                log.info("store_tables_raced", attempt=attempt, error=str(exc).splitlines()[0])
+                time.sleep(0.2 * attempt)
         return self.factory.process_recorder()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
