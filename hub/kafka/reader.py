@@ -12,12 +12,21 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from hub.kafka.clients import reader
 from hub.kafka.errors import UNREACHABLE, KafkaUnavailable, TopicMissing, describe
 from hub.kafka.records import Record, from_message
 from hub.settings import Settings
+
+#: A partition with no leader the client knows of yet (just created, or its leader moved).
+_NO_LEADER_YET = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    }
+)
 
 #: Start a partition at its beginning.
 BEGINNING = OFFSET_BEGINNING
@@ -82,14 +91,32 @@ def partitions_of(consumer: Consumer, topic: str, *, timeout_s: float = 15.0) ->
 def watermarks(
     consumer: Consumer, topic: str, partition: int, *, timeout_s: float = 15.0
 ) -> tuple[int, int]:
-    """(low, high) offsets of one partition, asked of its leader."""
-    try:
-        low, high = consumer.get_watermark_offsets(
-            TopicPartition(topic, partition), timeout=timeout_s, cached=False
-        )
-    except Exception as exc:
-        raise KafkaUnavailable(f"no offsets for {topic}[{partition}]: {describe(exc)}") from exc
-    return int(low), int(high)
+    """(low, high) offsets of one partition, asked of its leader.
+
+    A retriable answer (a topic created a moment ago has no leader yet, a leader moved:
+    ``NOT_LEADER_FOR_PARTITION``, ``LEADER_NOT_AVAILABLE``) is asked again until ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            low, high = consumer.get_watermark_offsets(
+                TopicPartition(topic, partition),
+                timeout=max(0.1, deadline - time.monotonic()),
+                cached=False,
+            )
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            if (
+                isinstance(error, KafkaError)
+                and (error.retriable() or error.code() in _NO_LEADER_YET)
+                and time.monotonic() + 0.2 < deadline
+            ):
+                time.sleep(0.2)
+                continue
+            raise KafkaUnavailable(f"no offsets for {topic}[{partition}]: {describe(exc)}") from exc
+        except Exception as exc:
+            raise KafkaUnavailable(f"no offsets for {topic}[{partition}]: {describe(exc)}") from exc
+        return int(low), int(high)
 
 
 def consume_ready(consumer: Consumer, max_messages: int, timeout_s: float) -> list[Any]:
