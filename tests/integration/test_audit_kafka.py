@@ -28,7 +28,9 @@ from hub.settings import Settings
 
 pytestmark = pytest.mark.kafka
 
-PORT = 39292
+#: Offset of the private broker's port from the session broker's: below Linux's ephemeral
+#: range (32768-60999), where an outgoing connection may hold any port for a while.
+PORT_OFFSET = 50
 FOOD = "market-regulation/市监案〔2026〕001号"
 LAND = "natural-resources/自然资案〔2026〕014号"
 FOOD_ID = case_id_for("market-regulation", "市监案〔2026〕001号")
@@ -79,14 +81,15 @@ def told(hub_settings, tmp_path_factory):
     from hub.topics import ensure_topics  # noqa: PLC0415
 
     tmp = tmp_path_factory.mktemp("audit-kafka")
+    port = hub_settings.kafka_port + PORT_OFFSET
     # a broker of an earlier run on these ports may still be on its way out
     t.wait_until(
-        lambda: all(port_is_free(hub_settings.kafka_host, p) for p in (PORT, PORT + 1)),
+        lambda: all(port_is_free(hub_settings.kafka_host, p) for p in (port, port + 1)),
         60,
         0.5,
-        what=f"ports {PORT} and {PORT + 1} to be free",
+        what=f"ports {port} and {port + 1} to be free",
     )
-    with t.private_broker(hub_settings, tmp / "broker", PORT) as settings:
+    with t.private_broker(hub_settings, tmp / "broker", port) as settings:
         # Every agency's topic before the hub starts: no rebalance of the ingest mid-story.
         ensure_topics(settings, {s.agency for s in story() if isinstance(s, Step)})
         directory_file = t.write_directory_file(tmp / "directory.toml")

@@ -2,8 +2,9 @@
 not yet done (a whole backlog where nothing is committed, 0 where only a transaction marker is
 left, which Kafka's own tool counts as 1) and the relay's committed position.
 
-One private broker (port 39472, so the pipeline tests' topic resets never reach it) and one
-in-process ``casehub serve`` with its metrics endpoint on a free port serve the module.
+One private broker (the session broker's port + 40, so the pipeline tests' topic resets never
+reach it) and one in-process ``casehub serve`` with its metrics endpoint on a free port serve
+the module.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from hub.topics import INGEST_GROUP, TIMELINE, agency_topic
 
 pytestmark = pytest.mark.kafka
 
-PORT = 39472
+#: Offset of the private broker's port from the session broker's: below Linux's ephemeral
+#: range (32768-60999), where an outgoing connection may hold any port for a while.
+PORT_OFFSET = 40
 POISON = 3
 VIEW_GROUP = "casehub-view-opscheck"
 #: A view group of a topic of our own, written in transactions: a known backlog.
@@ -52,7 +55,9 @@ def _free_port() -> int:
 def ops_hub(hub_settings: Any, tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("ops")
     metrics_port = _free_port()
-    with t.private_broker(hub_settings, tmp / "data", PORT) as settings:
+    with t.private_broker(
+        hub_settings, tmp / "data", hub_settings.kafka_port + PORT_OFFSET
+    ) as settings:
         directory_file = t.write_directory_file(tmp / "directory.toml")
         sqlite = tmp / "hub.sqlite"
         with t.running_server(
