@@ -82,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     from hub.broker.testing import session_broker  # noqa: PLC0415
     from hub.logging import configure_logging  # noqa: PLC0415
+    from hub.runtime import tune_garbage_collector  # noqa: PLC0415
     from hub.settings import load_settings  # noqa: PLC0415
 
     configure_logging("ERROR")  # the figures, not kafka-python's retries, on the terminal
+    # The ingest and relay figures run the hub's threads in this process: as `casehub serve`.
+    tune_garbage_collector()
     settings = load_settings()
     workdir = args.workdir or settings.data_dir / "bench"
     clean_workdir(workdir)

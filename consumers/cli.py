@@ -28,6 +28,7 @@ from hub.i18n import Lang, check_lang, t
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
 from hub.rules.clocks import local_date
+from hub.runtime import tune_garbage_collector
 from hub.settings import Settings
 
 
@@ -133,6 +134,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         try:
             runner = KafkaViewRunner(settings, store, views, metrics=metrics)
+            tune_garbage_collector()
             applied = runner.run(stop, idle_s=args.idle)
         finally:
             if server is not None:

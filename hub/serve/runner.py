@@ -31,6 +31,7 @@ from hub.ops.metrics import (
     store_probe,
 )
 from hub.relay.relay import Fenced, Relay, RelayOptions
+from hub.runtime import tune_garbage_collector
 from hub.scheduler import Scheduler
 from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
@@ -218,4 +219,5 @@ def serve(settings: Settings, options: ServeOptions | None = None, **app_kwargs:
     with open_hub(settings, **app_kwargs) as app:
         server = Server(app, settings, options)
         server.install_signal_handlers()
+        tune_garbage_collector()
         return server.serve()
