@@ -13,6 +13,7 @@ its owner in the ``casehub-leader`` group runs the relay and the scheduler).
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,7 @@ _FEED = re.compile(r"^casehub\.feed\.(?P<agency>.+)$")
 FOREVER = {"retention.ms": "-1"}
 
 
+@functools.lru_cache(maxsize=4096)  # the relay asks for some five an event, of a few agencies
 def feed_topic(agency_id: str) -> str:
     """The outbound topic an agency reads: its cases, notices to it, receipts for its events."""
     return f"casehub.feed.{check_agency_id(agency_id)}"

@@ -367,16 +367,47 @@ class FieldShape:
         return self.shape.from_json(copy.deepcopy(self.default))
 
 
+class _Default:
+    """A field's default in the form one conversion returns, converted once."""
+
+    __slots__ = ("_shared", "_value")
+
+    def __init__(self, field_shape: FieldShape, method: str) -> None:
+        self._value: Any = None
+        self._shared = False
+        if not field_shape.has_default:
+            return
+        value = field_shape.default_value()
+        if method == "to_avro":
+            value = field_shape.shape.to_avro(value)
+        self._value = value
+        self._shared = isinstance(value, _IMMUTABLE)
+
+    def __call__(self) -> Any:
+        return self._value if self._shared else copy.deepcopy(self._value)
+
+
+#: A field as one conversion sees it: name, converter, and how to fill it in when absent.
+_FieldPlan = tuple[str, Any, bool, Any]
+#: A default value no conversion can change in place: shared, never copied.
+_IMMUTABLE = (type(None), str, bytes, bool, int, float)
+
+
 @dataclass(eq=False)
 class RecordShape(Shape):
     fullname: str
     doc: str
     fields: tuple[FieldShape, ...] = ()
     _names: frozenset[str] = field(default=frozenset(), repr=False)
+    #: Per conversion method, the fields' plans, built on first use: the relay and ingest
+    #: convert every record through here, and looking up each field's method and converting
+    #: (and deep-copying) each default anew on every record showed in their profiles.
+    _plans: dict[str, tuple[_FieldPlan, ...]] = field(default_factory=dict, repr=False)
 
     def set_fields(self, fields: tuple[FieldShape, ...]) -> None:
         self.fields = fields
         self._names = frozenset(f.name for f in fields)
+        self._plans = {}
 
     @property
     def name(self) -> str:
@@ -390,20 +421,29 @@ class RecordShape(Shape):
             raise FieldError(unknown[0], f"{self.name} has no such field")
         return value
 
+    def _plan(self, method: str) -> tuple[_FieldPlan, ...]:
+        plan = self._plans.get(method)
+        if plan is None:
+            plan = tuple(
+                (f.name, getattr(f.shape, method), f.has_default, _Default(f, method))
+                for f in self.fields
+            )
+            self._plans[method] = plan
+        return plan
+
     def _convert(self, value: Any, method: str) -> dict[str, Any]:
         value = self._fields(value)
         out: dict[str, Any] = {}
-        for f in self.fields:
-            if f.name not in value and not f.has_default:
-                raise FieldError(f.name, "required field is missing")
+        for name, convert, has_default, default in self._plan(method):
+            if name not in value:
+                if not has_default:
+                    raise FieldError(name, "required field is missing")
+                out[name] = default()
+                continue
             try:
-                if f.name in value:
-                    out[f.name] = getattr(f.shape, method)(value[f.name])
-                else:
-                    default = f.default_value()
-                    out[f.name] = f.shape.to_avro(default) if method == "to_avro" else default
+                out[name] = convert(value[name])
             except FieldError as exc:
-                raise exc.under(f.name) from None
+                raise exc.under(name) from None
         return out
 
     def to_avro(self, value: Any) -> Any:

@@ -38,6 +38,8 @@ INTERNAL = "INTERNAL"
 CONFIDENTIAL = "CONFIDENTIAL"
 #: The levels, lowest first (``hub.cases.commands.Classification``).
 LEVELS: tuple[str, ...] = (PUBLIC, INTERNAL, CONFIDENTIAL)
+#: The rank of each level as written canonically (the relay asks for some eight an event).
+_RANKS = {level: i for i, level in enumerate(LEVELS)}
 
 #: The key a masked payload carries (``true``), so a reader can tell masked from empty.
 MASKED_KEY = "masked"
@@ -102,7 +104,8 @@ def check_level(value: str, where: str = "classification") -> str:
 
 
 def rank(level: str) -> int:
-    return LEVELS.index(check_level(level))
+    found = _RANKS.get(level)
+    return LEVELS.index(check_level(level)) if found is None else found
 
 
 def effective_level(case_level: str | None, event_level: str | None) -> str:

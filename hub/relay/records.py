@@ -72,9 +72,13 @@ _ENVELOPE = frozenset(
 Encoder = Callable[[str, dict[str, Any]], bytes]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OutRecord:
-    """One Kafka record to send: topic, key, value, headers; and what it was encoded from."""
+    """One Kafka record to send: topic, key, value, headers; and what it was encoded from.
+
+    Not frozen, though never changed: a frozen dataclass sets each field through
+    ``object.__setattr__``, and the relay makes some six of these per event.
+    """
 
     topic: str
     key: bytes

@@ -130,6 +130,23 @@ class TestVersions:
         assert decoded.record["documents"] == []
         assert decoded.record["info_id"] == "i-1"
 
+    def test_a_default_list_is_a_fresh_one_for_every_record(self):
+        """Two records without ``documents`` get an empty list each when converted: filling one
+        does not fill the other (the converted defaults are kept, so a shared list would leak)."""
+        envelope = c.Envelope(
+            UUID(int=5), "market-regulation", "mr-1", datetime(2026, 1, 1, tzinfo=UTC)
+        )
+        command = c.ShareInformation(envelope, c.CaseRef("market-regulation", "A-1"), "i-1", "s")
+        from hub.codec import command_to_record  # noqa: PLC0415
+
+        event_type, record = command_to_record(command)
+        del record["documents"]
+        shape = default_catalog().current(event_type).shape
+        first, second = shape.to_avro(record), shape.to_avro(record)
+        first["documents"].append("changed")
+        assert second["documents"] == []
+        assert shape.to_avro(record)["documents"] == []
+
     def test_current_version_is_written(self):
         """encode_command writes the current version's fingerprint."""
         envelope = c.Envelope(
