@@ -142,9 +142,12 @@ class Ingest:
         decoder: Decoder | None = None,
         metrics: PipelineMetrics | None = None,
         member_factory: MemberFactory | None = None,
+        on_recorded: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.metrics = metrics
+        #: Called after each batch is in the store (``casehub serve`` wakes its relay with it).
+        self.on_recorded = on_recorded
         #: False while the Kafka client reports an error, True after a good poll (``/readyz``).
         self.kafka_ok = False
         self.settings = settings
@@ -429,6 +432,8 @@ class Ingest:
             rejected=rejected,
         )
         self._member().commit({partition: last + 1})
+        if self.on_recorded is not None:
+            self.on_recorded()
 
 
 def _log_outcomes(partition: Partition, records: Sequence[Record], outcomes: Sequence[Any]) -> int:

@@ -4,7 +4,7 @@ One transactional producer (``hub.kafka.clients.transactional_producer``, librdk
 each batch of notifications with one ``RelayPosition`` record in one Kafka transaction. The
 commit rule, step by step (issue 14, point 5):
 
-1. ``begin_transaction``; produce every record with ``poll(0)`` between records (on
+1. ``begin_transaction``; produce every record, with ``poll(0)`` every 200 records (on
    ``BufferError`` the local queue is full: poll and retry); count every delivery report.
 2. **Any exception from** ``produce()`` **aborts the transaction**: librdkafka fails a
    transaction for a delivery that fails later, not for an error raised at once (e.g. a
@@ -29,10 +29,17 @@ refuses (its delivery report says so), is replaced by a placeholder (``records.w
 ``relay_record_parked``, counts it, and moves on.
 
 A batch with nothing to publish (leases, indexes) advances only the in-memory position.
+
+Mapping is most of the relay's work, and delivering a transaction's records is librdkafka's,
+on its own threads: so the next batch is read and mapped between producing a batch and
+flushing it, while those records are on their way (one thread: a second Python thread fought
+the producer for the GIL and gained nothing). A batch mapped ahead of a transaction that then
+fails does not start at the position read back, and is mapped again.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +93,11 @@ _RECORD_REFUSED = frozenset(
         "POLICY_VIOLATION",
     }
 )
+
+
+#: Records produced between two ``poll(0)`` calls (delivery reports, librdkafka's callbacks).
+#: Each poll lets go of the GIL and waits to have it back; the flush serves what is left.
+_POLL_EVERY = 200
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,22 @@ class _Deliveries:
             )
 
 
+@dataclass
+class _Batch:
+    """Notifications read from the store after ``start - 1``, mapped to their records."""
+
+    start: int
+    #: Ids of the first and last notification read (0 when none was).
+    first: int = 0
+    last: int = 0
+    count: int = 0
+    records: list[OutRecord] = field(default_factory=list)
+    #: Agencies admitted in the batch: their topics are made before it is published.
+    admitted: list[str] = field(default_factory=list)
+    #: (notification id, ``Rejection.Recorded``) of the batch's dead letters, for the log.
+    dead: list[tuple[int, Any]] = field(default_factory=list)
+
+
 class Relay:
     """Publishes the notification log of ``app`` (a ``CaseHub``) while ``keep_running()``."""
 
@@ -180,8 +208,12 @@ class Relay:
         encode: Encoder | None = None,
         metrics: PipelineMetrics | None = None,
         producer_factory: Callable[[], Any] | None = None,
+        wake: threading.Event | None = None,
     ) -> None:
         self.app = app
+        #: Set when something was stored (by this process's ingest): an idle relay looks at
+        #: once rather than at its next ``idle_sleep_s``.
+        self._wake = wake
         self.metrics = metrics
         self.settings = settings
         self.options = options or RelayOptions()
@@ -191,6 +223,8 @@ class Relay:
         self._topics: set[str] = set()
         #: (topic, value) of records the broker refused: withheld when the batch is retried.
         self._refused: dict[tuple[str, bytes], str] = {}
+        #: The batch after the one last published, mapped while that one was in flight.
+        self._ahead: _Batch | None = None
         #: The last notification id this relay has published or passed over (None: not started).
         self.position: int | None = None
         #: The text of the last failure (None after a success): for ``ops status``.
@@ -318,11 +352,17 @@ class Relay:
             else:
                 backoff = self.options.backoff_s
                 if not published:
-                    time.sleep(self.options.idle_sleep_s)
+                    self._idle()
                 continue
             time.sleep(backoff)
             backoff = min(backoff * 2, self.options.max_backoff_s)
         return producer
+
+    def _idle(self) -> None:
+        if self._wake is None:
+            time.sleep(self.options.idle_sleep_s)
+        elif self._wake.wait(self.options.idle_sleep_s):
+            self._wake.clear()
 
     def _after_failure(self, producer: Any, failure: _Failed) -> Any:
         """Settle the failed transaction; the producer to go on with (None: make a new one)."""
@@ -375,29 +415,57 @@ class Relay:
         self.metrics.relay_attempted(self.position, head)
 
     # --- one batch ------------------------------------------------------------------------------
-    def _step(self, producer: Any, admin: TopicAdmin) -> bool:
-        """Relay one batch after the position; False when there was nothing to relay."""
-        position = self.position
-        start = 1 if position is None else position + 1
+    def _take(self, start: int) -> _Batch:
+        """The batch from ``start`` on: the one mapped ahead if it starts there."""
+        batch, self._ahead = self._ahead, None
+        if batch is not None and batch.start == start:
+            return batch
+        return self._prepare(start)
+
+    def _map_ahead(self, start: int) -> None:
+        """Map the batch after the one in flight; a failure here is met again when it is taken."""
+        try:
+            self._ahead = self._prepare(start)
+        except Exception as exc:  # noqa: BLE001 - taken again at the next step, and raised there
+            self._ahead = None
+            log.debug("relay_map_ahead_failed", error=describe(exc))
+
+    def _prepare(self, start: int) -> _Batch:
+        """Read the notifications from ``start`` on and map them to their records."""
+        batch = _Batch(start)
         notifications = self.app.recorder.select_notifications(
             start=start, limit=self.options.batch_size
         )
         if not notifications:
-            self._attempted(self.position or 0)
-            return False
-        out: list[OutRecord] = []
-        dead: list[tuple[int, Any]] = []
+            return batch
         to_domain_event = self.app.mapper.to_domain_event
         records_of = self.mapper.records
+        out = batch.records
         for n in notifications:
             event = to_domain_event(n)
             kind = type(event).__qualname__
             if kind == "Directory.AgencyAdmitted":
-                self._note_admission(event, admin)
+                # Known at once: the events after it in this batch go to its feed too.
+                agency = str(event.agency_id)
+                self._agencies.add(agency)
+                batch.admitted.append(agency)
             elif kind == "Rejection.Recorded":
-                dead.append((int(n.id), event))
+                batch.dead.append((int(n.id), event))
             out.extend(records_of(n.id, event))
-        last = int(notifications[-1].id)
+        batch.first, batch.last = int(notifications[0].id), int(notifications[-1].id)
+        batch.count = len(notifications)
+        return batch
+
+    def _step(self, producer: Any, admin: TopicAdmin) -> bool:
+        """Relay one batch after the position; False when there was nothing to relay."""
+        position = self.position
+        batch = self._take(1 if position is None else position + 1)
+        if not batch.count:
+            self._attempted(self.position or 0)
+            return False
+        for agency in batch.admitted:
+            self._note_admission(agency, admin)
+        out, dead, last = batch.records, batch.dead, batch.last
         if not out:
             # Nothing to publish (leases, indexes): no transaction needed.
             self.position = last
@@ -406,7 +474,11 @@ class Relay:
         self._ensure_topics(admin, out)
         out, parked_records = self._fit(out)
         fault_point("relay_before_send")
-        self._publish(producer, [*out, self._position_record(last)])
+        self._publish(
+            producer,
+            [*out, self._position_record(last)],
+            meanwhile=lambda: self._map_ahead(last + 1),
+        )
         self.position = last
         self.last_error = None
         self._refused.clear()  # they were withheld in this transaction
@@ -431,7 +503,7 @@ class Relay:
                 reason=event.reason_code,
             )
         self.stats.transactions += 1
-        self.stats.notifications += len(notifications)
+        self.stats.notifications += batch.count
         self.stats.records += len(out)
         if self.metrics is not None:
             self.metrics.relay_committed([r.topic for r in out])
@@ -440,7 +512,7 @@ class Relay:
         self._attempted(None)
         log.debug(
             "relay_committed",
-            first_notification_id=notifications[0].id,
+            first_notification_id=batch.first,
             notification_id=last,
             records=len(out),
         )
@@ -481,8 +553,17 @@ class Relay:
             parked_records.append((record, reason))
         return fitted, parked_records
 
-    def _publish(self, producer: Any, records: list[OutRecord]) -> None:
-        """One transaction: every record delivered and committed, or ``_Failed``."""
+    def _publish(
+        self,
+        producer: Any,
+        records: list[OutRecord],
+        *,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
+        """One transaction: every record delivered and committed, or ``_Failed``.
+
+        ``meanwhile`` runs after the last record is produced and before the flush.
+        """
         deliveries = _Deliveries()
         report = deliveries.report
         try:
@@ -518,7 +599,10 @@ class Relay:
                     raise _Failed("produce", outcome, describe(exc), refused) from exc
                 break
             deliveries.sent += 1
-            poll(0)
+            if deliveries.sent % _POLL_EVERY == 0:
+                poll(0)
+        if meanwhile is not None:
+            meanwhile()
         fault_point("relay_after_send")
         remaining = producer.flush(self.options.operation_timeout_s)
         if remaining or deliveries.failed or deliveries.delivered != deliveries.sent:
@@ -597,10 +681,8 @@ class Relay:
         )
 
     # --- topics ---------------------------------------------------------------------------------
-    def _note_admission(self, event: Any, admin: TopicAdmin) -> None:
+    def _note_admission(self, agency: str, admin: TopicAdmin) -> None:
         """A newly admitted agency gets its inbound topic and its feed before anything else."""
-        agency = str(event.agency_id)
-        self._agencies.add(agency)
         specs = [s for s in agency_topics(self.settings, agency) if s.name not in self._topics]
         if specs:
             admin.ensure(specs)

@@ -74,6 +74,9 @@ class Server:
         self.ingest: Ingest | None = None
         self.metrics = PipelineMetrics()
         self.metrics_server: Any = None
+        #: Set by the ingest after each batch it stores: the relay here publishes it at once
+        #: instead of at its next look at the store.
+        self.stored = threading.Event()
 
     def _guard(self, name: str, target: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
@@ -124,7 +127,13 @@ class Server:
             log.info("duty_paused", duty=name, term=term)
 
     def _relay(self) -> None:
-        relay = Relay(self.app, self.settings, options=self.options.relay, metrics=self.metrics)
+        relay = Relay(
+            self.app,
+            self.settings,
+            options=self.options.relay,
+            metrics=self.metrics,
+            wake=self.stored,
+        )
         self._while_leader("relay", relay.run)
 
     def _scheduler(self) -> None:
@@ -147,6 +156,7 @@ class Server:
                 self.stop,
                 options=o.ingest,
                 metrics=self.metrics,
+                on_recorded=self.stored.set,
             )
             targets["ingest"] = self.ingest.run
         if o.run_relay or o.run_scheduler:

@@ -8,6 +8,7 @@ relay does is tested against the real broker (tests/integration/test_relay_kafka
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any, Self
 from uuid import uuid5
@@ -77,7 +78,9 @@ class FakeProducer:
         self.calls.append(call)
         script = self.faults.get(call)
         if script:
-            raise script.pop(0)
+            fault = script.pop(0)  # None: this call goes through
+            if fault is not None:
+                raise fault
 
     def init_transactions(self, _timeout: float) -> None:
         self._fault("init")
@@ -180,14 +183,16 @@ def _envelope(ref: CaseRef, i: int) -> Envelope:
     return Envelope(event_id, MARKET_REGULATION, "mr-001", NOW)
 
 
-def _relay(store, monkeypatch, faults: dict[str, list[Any]], *, batches: int = 1):
-    """Run the relay over the store, a batch of 10 notifications at a time, until it has
+def _relay(
+    store, monkeypatch, faults: dict[str, list[Any]], *, batches: int = 1, batch_size: int = 10
+):
+    """Run the relay over the store, ``batch_size`` notifications at a time, until it has
     committed ``batches`` transactions or failed; returns (relay, kafka, metrics)."""
     kafka = Kafka()
     monkeypatch.setattr(relay_module, "read_position", lambda _settings: kafka.position())
     monkeypatch.setattr(relay_module, "TopicAdmin", _Admin)
     metrics = PipelineMetrics()
-    options = RelayOptions(batch_size=10, backoff_s=0, idle_sleep_s=0, retry_backoff_s=0)
+    options = RelayOptions(batch_size=batch_size, backoff_s=0, idle_sleep_s=0, retry_backoff_s=0)
     relay = Relay(
         store,
         Settings(),
@@ -229,6 +234,22 @@ def test_an_abortable_commit_is_aborted_read_back_and_sent_again(store, monkeypa
     _once(kafka)
     assert kafka.position() == relay.position
     assert metrics.relay_errors.labels("abortable")._value.get() == 1
+
+
+def test_a_batch_mapped_ahead_of_a_failed_transaction_is_mapped_again(store, monkeypatch):
+    """The next batch is mapped while one is in flight. When that one fails, the relay goes on
+    from the position read back, not from the batch it mapped ahead: every case event reaches
+    the timeline once, in order."""
+    faults = {"commit": [None, _error(KafkaError._STATE, **ABORTABLE)]}
+    relay, kafka, _ = _relay(store, monkeypatch, faults, batches=100, batch_size=2)
+    assert kafka.producers[0].calls.count("abort") == 1, "the second commit did not fail"
+    events = [
+        int(n.id)
+        for n in store.recorder.select_notifications(start=1, limit=1000)
+        if n.topic.startswith(t.PUBLISHING_TOPICS[:2])
+    ]
+    assert kafka.timeline_ids() == events
+    assert relay.position == store.recorder.max_notification_id()
 
 
 def test_a_retriable_commit_is_retried_within_its_bound(store, monkeypatch):
@@ -333,3 +354,38 @@ def test_a_batch_with_nothing_to_publish_moves_only_the_position_in_memory(monke
     assert relay.position == app.recorder.max_notification_id()
     assert kafka.committed == []
     assert "begin" not in kafka.producers[0].calls
+
+
+def test_an_idle_relay_woken_by_the_ingest_publishes_without_waiting_its_idle_pause(
+    store, monkeypatch
+):
+    """`casehub serve` sets the relay's wake event after each stored batch: an idle relay looks
+    at the store then, not at the end of its pause (an hour here)."""
+    kafka = Kafka()
+    monkeypatch.setattr(relay_module, "read_position", lambda _settings: kafka.position())
+    monkeypatch.setattr(relay_module, "TopicAdmin", _Admin)
+    wake = threading.Event()
+    relay = Relay(
+        store,
+        Settings(),
+        options=RelayOptions(idle_sleep_s=3600),
+        producer_factory=lambda: FakeProducer(kafka, {}),
+        wake=wake,
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(lambda: not stop.is_set(),), daemon=True)
+    thread.start()
+    try:
+        t.wait_until(lambda: relay.position == store.recorder.max_notification_id(), 30)
+        ref = CaseRef(MARKET_REGULATION, "RULE-1")
+        command = ShareInformation(_envelope(ref, 3), ref, "I-3", "s 3")
+        store.execute(Inbound(command, Origin(agency_topic(MARKET_REGULATION), 0, 99), "hash-3"))
+        head = store.recorder.max_notification_id()
+        wake.set()
+        t.wait_until(lambda: relay.position == head, 30, what="the woken relay")
+        assert kafka.position() == head
+    finally:
+        stop.set()
+        wake.set()  # out of its pause, to see that it should stop
+        thread.join(timeout=30)
+    assert not thread.is_alive()
