@@ -610,6 +610,14 @@ class Bench:
             t.wait_until(
                 lambda: _alive(proc) and t.relay_caught_up(settings, app), 120, what="relay"
             )
+            # The relay catching up needs no ingest; the clock starts once the ingest group has
+            # handed every inbound partition to `casehub serve` (about a second after it
+            # starts: before this, the first events waited 350-470 ms for their partition).
+            inbound = self._inbound_partitions()
+            log = self.workdir / "serve-latency.log"
+            t.wait_until(
+                lambda: _alive(proc) and _claims(log) >= inbound, 60, what="ingest partitions"
+            )
             sent, seen = self._paced_through_hub(commands)
         hub = [(seen[i] - s) * 1000 for i, s in sent.items() if i in seen]
         missing = len(sent) - len(hub)
@@ -638,6 +646,13 @@ class Bench:
             f"and consumer on a scratch topic; publish and visible times are wall-clock stamps "
             f"of one machine; max {max(hub):.0f} ms"
         )
+
+    def _inbound_partitions(self) -> int:
+        from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
+        from hub.topics import agency_of_topic  # noqa: PLC0415
+
+        with KafkaAdmin(self.settings, client_id="casehub-bench") as admin:
+            return sum(n for name, n in admin.topics().items() if agency_of_topic(name))
 
     @contextmanager
     def serving(self, settings: Settings, name: str) -> Iterator[subprocess.Popen[bytes]]:
@@ -884,6 +899,11 @@ def _nth_publishing_notification(app: Any, events: int) -> int | None:
 
 def _alive(proc: subprocess.Popen[bytes]) -> bool:
     return proc.poll() is None
+
+
+def _claims(log: Path) -> int:
+    """Inbound partitions the ingest of a `casehub serve` has claimed, from its log."""
+    return log.read_text(errors="replace").count('"partition_claimed"')
 
 
 def _idle_import_rss() -> float:
