@@ -10,10 +10,13 @@ VENV_STAMP := $(VENV)/.casehub-installed
 JARS_STAMP := deploy/kafka/lib/.stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv jars broker-up broker-down broker-status pg-up pg-down lint fmt test demo bench clean
+.PHONY: help deps venv jars broker-up broker-down broker-status pg-up pg-down lint fmt test demo bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install the Debian packages the tests need, when missing (as root; `make test` runs it)
+	deploy/deps.sh
 
 venv: $(VENV_STAMP) ## create .venv and install the hub with its dev tools (re-run when pyproject changes)
 
@@ -53,7 +56,8 @@ fmt: venv ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: venv jars pg-up lint ## lint, then every test tier (the broker is started by the tests)
+# deps first: on a machine that lacks a package, the run stops before anything else is set up.
+test: deps venv jars pg-up lint ## lint, then every test tier (the broker is started by the tests)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 demo: venv jars ## tell the demo story end to end through Kafka (starts the broker, leaves it running)
