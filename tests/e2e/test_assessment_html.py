@@ -188,14 +188,15 @@ class TestRenderedReport:
         assert dom.count("<svg") == 1 + len(rows)
         assert dom.count('<details class="figure"') >= 10
 
-    def test_the_page_paints(self, chromium, report, tmp_path):
+    @pytest.mark.parametrize("lang", ["en", "zh"])
+    def test_the_page_paints(self, chromium, reports, lang, tmp_path):
         """A screenshot of the page is written (the page renders without network or scripts)."""
         shot = tmp_path / "report.png"
         _run(
             chromium,
             f"--screenshot={shot}",
             "--window-size=1200,1600",
-            report.as_uri(),
+            reports[lang].as_uri(),
             cwd=tmp_path,
         )
         assert shot.stat().st_size > 10_000
