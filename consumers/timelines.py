@@ -19,12 +19,8 @@ from typing import TYPE_CHECKING, Any
 from consumers.records import TimelineEntry, iso
 from consumers.store import Change, Patch, Put, Row, Table, View
 from hub.i18n import Lang, agency_label, event_label, t
-from hub.privacy.access import (
-    MASKED_KEY,
-    effective_level,
-    event_recipients,
-    participants_after,
-)
+from hub.outbound.recipients import event_recipients, participants_after
+from hub.privacy.access import MASKED_KEY, effective_level
 
 if TYPE_CHECKING:
     from hub.privacy.reveal_views import ReadingLens

@@ -51,8 +51,8 @@ def register(subparsers: Any) -> None:
 def _facts(settings: Settings, source: str) -> tuple[list[Organ], list[Fact]]:
     # consumers/ holds the view; imported here so `casehub --help` stays light.
     from consumers.assessment import VIEW, organs_and_facts, organs_and_facts_of  # noqa: PLC0415
-    from consumers.records import entries_from_store  # noqa: PLC0415
     from consumers.runner import open_event_store, open_view_store, views_file  # noqa: PLC0415
+    from hub.outbound.store import entries_from_store  # noqa: PLC0415
 
     if source == "store":
         with open_event_store(settings) as app:

@@ -21,18 +21,14 @@ from datetime import date, datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
 
-from consumers.records import CASE, TimelineEntry
 from hub.audit.history import AuditError
 from hub.cases.domainmodel import Case
 from hub.cases.hashing import GENESIS_HASH
 from hub.cases.views import CaseView, RecordedEvent
 from hub.errors import UnknownCase
+from hub.outbound.envelope import history_payload
+from hub.outbound.timeline import CASE, TimelineEntry, stored_envelope
 from hub.rules.clocks import TIMEZONE
-
-#: Payload keys the history lists as fields of their own (``RecordedEvent``), or not at all.
-_ENVELOPE_IN_PAYLOAD = ("correlation_id", "causation_id", "classification", "content_hash")
-_NOT_PAYLOAD = frozenset({*_ENVELOPE_IN_PAYLOAD, "originator_topic", "class_version"})
-
 
 _HINTS: dict[type[Any], dict[str, Any]] = {}
 
@@ -97,18 +93,7 @@ def domain_event(entry: TimelineEntry) -> Any:
     cls = event_class(entry.event_type)
     hints = _hints(cls)
     state: dict[str, Any] = {k: typed(v, hints.get(k, Any)) for k, v in entry.payload.items()}
-    state |= {
-        "originator_id": UUID(entry.aggregate_id),
-        "originator_version": entry.version,
-        "timestamp": entry.recorded_at.astimezone(TIMEZONE),
-        "event_id": UUID(entry.event_id) if entry.event_id else None,
-        "actor_agency": entry.actor_agency or "",
-        "officer_id": entry.officer_id or "",
-        "occurred_at": entry.occurred_at,
-        "hash_alg": entry.hash_alg,
-        "prev_hash": entry.prev_hash,
-        "event_hash": entry.event_hash,
-    }
+    state |= stored_envelope(entry, TIMEZONE)
     event = object.__new__(cls)
     object.__setattr__(event, "__dict__", state)
     return event
@@ -131,7 +116,7 @@ def recorded_event(entry: TimelineEntry) -> RecordedEvent:
         hash_alg=entry.hash_alg,
         prev_hash=entry.prev_hash,
         event_hash=entry.event_hash,
-        payload={k: v for k, v in payload.items() if k not in _NOT_PAYLOAD},
+        payload=history_payload(payload),
     )
 
 

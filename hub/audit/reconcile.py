@@ -16,7 +16,7 @@ import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from consumers.records import CASE, TimelineEntry
+from hub.outbound.timeline import CASE, TimelineEntry
 from hub.settings import Settings
 
 #: Differences listed per kind before the rest are only counted.
@@ -146,9 +146,9 @@ def reconcile(store: Side, timeline: Side) -> Reconciliation:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
     """``casehub audit reconcile``: print the verdict; exit 1 on any difference."""
-    from consumers.records import entries_from_store  # noqa: PLC0415
     from hub.audit.cli import _open_app  # noqa: PLC0415
     from hub.audit.timeline import timeline_records  # noqa: PLC0415
+    from hub.outbound.store import entries_from_store  # noqa: PLC0415
     from hub.topics import TIMELINE  # noqa: PLC0415
 
     # the timeline first: the relay may publish meanwhile, never the other way round

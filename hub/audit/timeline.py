@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
-from consumers.records import CASE, TimelineEntry, entry_from_timeline_record
 from hub.audit.history import AuditError
 from hub.errors import SchemaError
 from hub.kafka.errors import KafkaUnavailable, TopicMissing
 from hub.kafka.reader import BEGINNING, open_reader, partitions_of, read_partitions, watermarks
 from hub.kafka.records import Record
+from hub.outbound.timeline import CASE, TimelineEntry
+from hub.outbound.wire import entry_from_timeline_record
 from hub.settings import Settings
 from hub.topics import TIMELINE
 

@@ -64,6 +64,7 @@ from hub.directory import bootstrap
 from hub.directory.domainmodel import OPERATOR, Author, Directory
 from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
 from hub.logging import get_logger
+from hub.outbound.envelope import history_payload
 from hub.privacy.binding import check_binding
 from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
 from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
@@ -80,26 +81,6 @@ DIRECTORY_APPLY_ATTEMPTS = 5
 STORE_CREATE_ATTEMPTS = 5
 log = get_logger(__name__)
 
-#: Fields every case event carries; the rest of an event is its payload.
-_COMMON_FIELDS = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "originator_topic",
-        "timestamp",
-        "event_id",
-        "actor_agency",
-        "officer_id",
-        "occurred_at",
-        "correlation_id",
-        "causation_id",
-        "classification",
-        "content_hash",
-        "hash_alg",
-        "prev_hash",
-        "event_hash",
-    }
-)
 _SCHEDULER = "scheduler"
 
 #: Which personal fields of each kind of subject ``correct_personal_data`` accepts.
@@ -918,7 +899,7 @@ def _open_deadlines(case: Case) -> dict[str, Deadline]:
 
 def _recorded(event: Any) -> RecordedEvent:
     state = vars(event)
-    payload = {k: v for k, v in state.items() if k not in _COMMON_FIELDS}
+    payload = history_payload(state)
     return RecordedEvent(
         type=type(event).__qualname__,
         version=event.originator_version,

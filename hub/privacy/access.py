@@ -17,13 +17,15 @@ the string wins for an agency named in both); any other agency has ``default_cle
 (``INTERNAL`` unless configured): deny by default for ``CONFIDENTIAL``.
 
 Pure functions over plain data: the relay applies them to each feed, the views and the
-auditor's history apply them when read.
+auditor's history apply them when read. Which agencies an event reaches at all (a case's
+participants, the agencies an event names) is the outbound contract's rule:
+``hub.outbound.recipients``.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,9 +84,6 @@ METADATA_FIELDS = frozenset(
 )
 #: Of a nested major flag (重大事项), the masked form keeps the notice id and its recipients.
 _MAJOR_METADATA = ("notice_id", "recipients")
-
-#: Who the hub itself is, as the author of its own facts (``hub.cases.context.HUB_AGENCY``).
-_HUB = "hub"
 
 
 class ClassificationError(CaseHubError):
@@ -243,42 +242,3 @@ def masked_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def is_masked(payload: Mapping[str, Any]) -> bool:
     return payload.get(MASKED_KEY) is True
-
-
-# --- who takes part in a case, event by event ---------------------------------------------------
-def participants_after(
-    participants: Sequence[str], event_name: str, payload: Mapping[str, Any]
-) -> list[str]:
-    """A case's participants after one of its events (the rule of ``hub.cases``: the agencies
-    named at registration, plus each agency added, plus the addressee of an assistance request
-    or a recommendation). ``event_name`` is the short name (``Registered``)."""
-    if event_name == "Registered":
-        return [str(a) for a in payload.get("participants") or ()]
-    joined: str | None = None
-    if event_name == "ParticipantAdded":
-        joined = payload.get("agency_id")
-    elif event_name in ("AssistanceRequested", "RecommendationIssued"):
-        joined = payload.get("addressee")
-    found = list(participants)
-    if isinstance(joined, str) and joined and joined not in found:
-        found.append(joined)
-    return found
-
-
-def event_recipients(participants: Sequence[str], payload: Mapping[str, Any]) -> list[str]:
-    """The agencies an event reaches beyond the case's participants: its notice recipients,
-    the agencies it names (addressee, the agency a deadline concerns) and its author."""
-    found = list(dict.fromkeys(participants))
-    extra: list[str] = []
-    for name in ("notice_recipients", "participants"):
-        value = payload.get(name)
-        if isinstance(value, list | tuple):
-            extra.extend(str(v) for v in value)
-    for name in ("addressee", "agency", "agency_id", "actor_agency"):
-        value = payload.get(name)
-        if isinstance(value, str) and value and value != _HUB:
-            extra.append(value)
-    for agency in extra:
-        if agency not in found:
-            found.append(agency)
-    return found

@@ -15,6 +15,8 @@
   a REJECTED receipt on the sender's feed.
 
 Everything else in the log (partition leases, deadline indexes, snapshots) publishes nothing.
+What a timeline record and a dead letter hold, and which agencies an event reaches, is the
+outbound contract's (``hub.outbound``); this module picks the topics, keys, headers and masking.
 Every record carries its notification id in the ``casehub-notification-id`` header and in its
 body. Values use the outbound schemas ``schemas/casehub.hub.*`` in single-object encoding.
 """
@@ -32,42 +34,27 @@ from uuid import UUID, uuid5
 
 from hub.cases.hashing import canonical_json
 from hub.cases.ids import CASE_NAMESPACE
-from hub.privacy.access import (
-    AccessPolicy,
-    effective_level,
+from hub.outbound.deadletter import DEAD_LETTER, dead_letter_record
+from hub.outbound.recipients import (
+    CaseStates,
+    directory_recipients,
     event_recipients,
-    masked_payload,
+    participants_of,
 )
+from hub.outbound.timeline import TIMELINE_EVENT, aware, directory_subject, timeline_record
+from hub.privacy.access import AccessPolicy, effective_level, masked_payload
 from hub.topics import DEADLETTER, TIMELINE, feed_topic
 
 HEADER_NOTIFICATION_ID = "casehub-notification-id"
 HEADER_RECORD_TYPE = "casehub-record-type"
 
-TIMELINE_EVENT = "casehub.hub.TimelineEvent"
 RECEIPT = "casehub.hub.Receipt"
-DEAD_LETTER = "casehub.hub.DeadLetter"
 RELAY_POSITION_RECORD = "casehub.hub.RelayPosition"
 
 #: Stored-event topic prefixes of the notifications the relay publishes something for (see the
 #: module docstring); health checks use it to tell a relay that is behind from one that only
 #: has leases or indexes after its committed position.
 PUBLISHING_TOPICS = ("hub.cases.domainmodel:", "hub.directory.domainmodel:", "hub.cases.indexes:")
-
-#: Fields every event carries that the timeline record lists on their own.
-_ENVELOPE = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "timestamp",
-        "event_hash",
-        "prev_hash",
-        "hash_alg",
-        "event_id",
-        "actor_agency",
-        "officer_id",
-        "occurred_at",
-    }
-)
 
 Encoder = Callable[[str, dict[str, Any]], bytes]
 
@@ -104,22 +91,6 @@ def default_encoder() -> Encoder:
     return encode
 
 
-def _type_name(event: Any) -> str:
-    """``Case.Registered``, ``Directory.AgencyAdmitted``: the qualified class name."""
-    return type(event).__qualname__
-
-
-def _aware(moment: Any) -> datetime | None:
-    if not isinstance(moment, datetime):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _payload(event: Any) -> str:
-    state = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
-    return canonical_json(state).decode("utf-8")
-
-
 def _masked_record(record: dict[str, Any]) -> dict[str, Any]:
     """The feed record of an agency that may not read the event: metadata only. The hashes
     stay (they prove which event this is, not what it says); the officer is left out."""
@@ -135,30 +106,6 @@ def _policy_from_settings() -> AccessPolicy:
     from hub.settings import load_settings  # noqa: PLC0415 - only when no policy is given
 
     return AccessPolicy.from_settings(load_settings())
-
-
-class CaseStates:
-    """The state of recently relayed cases, advanced event by event (an LRU of aggregates)."""
-
-    def __init__(self, load: Callable[[UUID, int], Any], capacity: int = 5000) -> None:
-        self._load = load
-        self._capacity = capacity
-        self._cases: OrderedDict[UUID, Any] = OrderedDict()
-
-    def after(self, event: Any) -> Any:
-        """The case as it stands just after ``event``."""
-        case_id, version = event.originator_id, event.originator_version
-        case = self._cases.pop(case_id, None)
-        if version == 1:
-            case = event.mutate(None)
-        elif case is not None and case.version == version - 1:
-            case = event.mutate(case)
-        elif case is None or case.version != version:
-            case = self._load(case_id, version)
-        self._cases[case_id] = case
-        if len(self._cases) > self._capacity:
-            self._cases.popitem(last=False)
-        return case
 
 
 class RecordMapper:
@@ -207,35 +154,6 @@ class RecordMapper:
         return []
 
     # --- accepted events ----------------------------------------------------------------------
-    def _timeline(
-        self,
-        notification_id: int,
-        event: Any,
-        *,
-        case_id: UUID | None,
-        agency_id: str | None,
-        participants: list[str],
-    ) -> dict[str, Any]:
-        return {
-            "notification_id": notification_id,
-            "event_type": _type_name(event),
-            "aggregate": "CASE" if case_id is not None else "DIRECTORY",
-            "aggregate_id": event.originator_id,
-            "case_id": case_id,
-            "agency_id": agency_id,
-            "version": event.originator_version,
-            "hash_alg": getattr(event, "hash_alg", "") or "",
-            "event_hash": getattr(event, "event_hash", "") or "",
-            "prev_hash": getattr(event, "prev_hash", "") or "",
-            "recorded_at": _aware(event.timestamp),
-            "occurred_at": _aware(getattr(event, "occurred_at", None)),
-            "event_id": getattr(event, "event_id", None),
-            "actor_agency": getattr(event, "actor_agency", None) or None,
-            "actor_officer": getattr(event, "officer_id", None) or None,
-            "participants": participants,
-            "payload_json": _payload(event),
-        }
-
     def _out(
         self,
         topics: Iterable[str],
@@ -255,11 +173,11 @@ class RecordMapper:
 
     def _case(self, nid: int, event: Any) -> list[OutRecord]:
         case = self.case_states.after(event)
-        participants = [str(a) for a in dict.fromkeys(getattr(case, "participants", []) or [])]
-        recipients = [a for a in event_recipients(participants, vars(event)) if self.is_agency(a)]
+        participants = participants_of(case)
+        recipients = event_recipients(participants, vars(event), self.is_agency)
         case_id = event.originator_id
         key = str(case_id)
-        record = self._timeline(
+        record = timeline_record(
             nid, event, case_id=case_id, agency_id=None, participants=recipients
         )
         value = self.encode(TIMELINE_EVENT, record)
@@ -289,9 +207,9 @@ class RecordMapper:
         return out
 
     def _directory(self, nid: int, event: Any) -> list[OutRecord]:
-        agency = getattr(event, "agency_id", None) or getattr(event, "actor_agency", "") or ""
-        recipients = [a for a in dict.fromkeys([agency, event.actor_agency]) if self.is_agency(a)]
-        record = self._timeline(
+        agency = directory_subject(event)
+        recipients = directory_recipients(event, agency, self.is_agency)
+        record = timeline_record(
             nid, event, case_id=None, agency_id=agency or None, participants=recipients
         )
         value = self.encode(TIMELINE_EVENT, record)
@@ -318,7 +236,7 @@ class RecordMapper:
             "case_id": event.case_id,
             "version": event.aggregate_version,
             "event_hash": event.event_hash or "",
-            "recorded_at": _aware(event.timestamp),
+            "recorded_at": aware(event.timestamp),
         }
         value = self.encode(RECEIPT, receipt)
         return self._out(
@@ -326,22 +244,12 @@ class RecordMapper:
         )
 
     def _rejection(self, nid: int, event: Any) -> list[OutRecord]:
-        recorded_at = _aware(event.timestamp)
+        letter = dead_letter_record(nid, event)
+        recorded_at = letter["recorded_at"]
         origin = {
             "source_topic": event.source,
             "source_partition": event.partition,
             "source_offset": event.offset,
-        }
-        letter = {
-            "notification_id": nid,
-            "rejection_id": event.originator_id,
-            "reason_code": event.reason_code,
-            "message": event.message,
-            **origin,
-            "sender_agency": event.sender_agency or "",
-            "event_id": event.event_id,
-            "raw_base64": base64.b64encode(bytes(event.raw)).decode("ascii"),
-            "recorded_at": recorded_at,
         }
         key = f"{event.source}/{event.partition}/{event.offset}"
         out = self._out(

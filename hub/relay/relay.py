@@ -51,6 +51,7 @@ from eventsourcing.persistence import PersistenceError
 from hub.kafka.clients import transactional_producer
 from hub.kafka.errors import KafkaUnavailable, Outcome, classify, describe, kafka_error
 from hub.logging import get_logger
+from hub.outbound.recipients import CaseStates
 from hub.privacy.access import AccessPolicy
 from hub.relay.faults import fault_point
 from hub.relay.position import POSITION_KEY, read_position
@@ -60,7 +61,6 @@ from hub.relay.records import (
     REFUSED,
     RELAY_POSITION_RECORD,
     TOO_LARGE,
-    CaseStates,
     Encoder,
     OutRecord,
     RecordMapper,

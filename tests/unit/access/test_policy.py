@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.errors import CaseHubError
+from hub.outbound.recipients import event_recipients, participants_after
 from hub.privacy.access import (
     AUDITOR,
     CONFIDENTIAL,
@@ -16,9 +17,7 @@ from hub.privacy.access import (
     Reader,
     clearances_from,
     effective_level,
-    event_recipients,
     masked_payload,
-    participants_after,
 )
 from hub.settings import Settings
 
