@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hub.cases.casestate import PROCURATORATE, CaseState, EventFacts, deadline_key
-from hub.cases.commands import DeadlineKind, DocumentRef
 from hub.cases.context import Agencies, Meta, Terms
 from hub.cases.sharing import check_documents, check_organ, check_role, require_text
 from hub.errors import NotAuthorized, RuleViolation
 from hub.rules.clocks import local_date, roll_to_working_day
+from hub.vocabulary import DeadlineKind, DocumentRef
 
 OPEN = "OPEN"
 COMPLETED = "COMPLETED"

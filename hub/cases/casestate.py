@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hub.cases.commands import AgencyRole
 from hub.errors import NotAuthorized
+from hub.vocabulary import AgencyRole
 
 if TYPE_CHECKING:
     from hub.cases.assistance import AssistanceRequest

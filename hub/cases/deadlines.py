@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from hub.cases.casestate import PROCURATORATE, CaseState, deadline_key
-from hub.cases.commands import DeadlineKind
 from hub.cases.context import Meta, Terms
 from hub.cases.sharing import check_role, require_text
 from hub.errors import RuleViolation
 from hub.rules.clocks import local_date, roll_to_working_day
+from hub.vocabulary import DeadlineKind
 
 
 class DeadlineCommands(CaseState):

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hub.cases.casestate import CaseState, EventFacts
-from hub.cases.commands import Party
 from hub.cases.context import Meta
 from hub.cases.sharing import require_text
 from hub.errors import RuleViolation
+from hub.vocabulary import Party
 
 OPEN = "OPEN"
 RESOLVED = "RESOLVED"

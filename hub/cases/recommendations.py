@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hub.cases.casestate import PROCURATORATE, CaseState
-from hub.cases.commands import Adoption, DocumentRef, EscalationChannel, ReviewOutcome
 from hub.cases.context import Agencies, Meta, Terms
 from hub.cases.sharing import check_documents, check_organ, check_role, require_text
 from hub.errors import NotAuthorized, RuleViolation
 from hub.rules.clocks import add_months, local_date, roll_to_working_day
+from hub.vocabulary import Adoption, DocumentRef, EscalationChannel, ReviewOutcome
 
 ISSUED = "ISSUED"
 SERVED = "SERVED"

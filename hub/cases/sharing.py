@@ -9,10 +9,10 @@ from datetime import date, datetime
 from typing import Any
 
 from hub.cases.casestate import PROCURATORATE, CaseState, EventFacts, deadline_key
-from hub.cases.commands import AgencyRole, DeadlineKind, DocumentRef, MajorFlag
 from hub.cases.context import Agencies, Meta, Terms
 from hub.errors import NotAuthorized, RuleViolation, UnknownAgency
 from hub.rules.clocks import add_working_days, local_date, working_days_late
+from hub.vocabulary import AgencyRole, DeadlineKind, DocumentRef, MajorFlag
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 

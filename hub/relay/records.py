@@ -31,7 +31,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from hub.cases.hashing import canonical_json
-from hub.cases.ids import CASE_NAMESPACE
+from hub.ids import CASE_NAMESPACE
 from hub.privacy.access import (
     AccessPolicy,
     effective_level,

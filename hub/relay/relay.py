@@ -253,7 +253,7 @@ class Relay:
     def _load_agencies(self) -> None:
         from eventsourcing.application import AggregateNotFoundError  # noqa: PLC0415
 
-        from hub.cases.ids import DIRECTORY_ID  # noqa: PLC0415
+        from hub.ids import DIRECTORY_ID  # noqa: PLC0415
 
         try:
             directory = self.app.repository.get(DIRECTORY_ID)
