@@ -26,7 +26,7 @@ from hub.cases import assistance as asst
 from hub.cases import disputes as dsp
 from hub.cases import recommendations as recs
 from hub.cases.assistance import AssistanceCommands, AssistanceRequest
-from hub.cases.casestate import deadline_key
+from hub.cases.casestate import deadline_key, require_text
 from hub.cases.context import Agencies, Meta, Terms
 from hub.cases.deadlines import DeadlineCommands
 from hub.cases.disputes import Dispute, DisputeCommands, MediationSession
@@ -37,7 +37,6 @@ from hub.cases.sharing import (
     SharingCommands,
     info_record,
     notice_fields,
-    require_text,
 )
 from hub.errors import NotAuthorized, RuleViolation
 from hub.ids import case_id_for, normalise_case_number
