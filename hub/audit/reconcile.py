@@ -16,8 +16,11 @@ import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from consumers.records import CASE, TimelineEntry
+from consumers.records import CASE, TimelineEntry, entries_from_store
+from hub.audit.timeline import timeline_records
+from hub.cases.opening import open_existing_hub
 from hub.settings import Settings
+from hub.topics import TIMELINE
 
 #: Differences listed per kind before the rest are only counted.
 SHOWN = 20
@@ -146,12 +149,6 @@ def reconcile(store: Side, timeline: Side) -> Reconciliation:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
     """``casehub audit reconcile``: print the verdict; exit 1 on any difference."""
-    # The store and the broker only when the verb runs (hub/audit/cli.py imports this lazily).
-    from consumers.records import entries_from_store  # noqa: PLC0415
-    from hub.audit.timeline import timeline_records  # noqa: PLC0415
-    from hub.cases.opening import open_existing_hub  # noqa: PLC0415
-    from hub.topics import TIMELINE  # noqa: PLC0415
-
     # the timeline first: the relay may publish meanwhile, never the other way round
     timeline = collect(entry for _, _, entry in timeline_records(settings))
     with open_existing_hub(settings) as app:

@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hub.cases.context import Agencies, Meta
 from hub.errors import NotAuthorized, RuleViolation, UnknownAgency
 from hub.vocabulary import AgencyRole, DocumentRef
-
-if TYPE_CHECKING:
-    from hub.cases.context import Agencies, Meta
 
 PROCURATORATE = AgencyRole.PROCURATORATE
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from hub.cases.assistance import AssistanceRequest
 from hub.cases.casestate import PROCURATORATE, CaseState, check_role, deadline_key, require_text
 from hub.cases.context import Meta, Terms
+from hub.cases.recommendations import Recommendation
 from hub.errors import RuleViolation
 from hub.rules.clocks import local_date, roll_to_working_day
 from hub.vocabulary import DeadlineKind
-
-if TYPE_CHECKING:
-    from hub.cases.assistance import AssistanceRequest
-    from hub.cases.recommendations import Recommendation
 
 
 class DeadlineCommands(CaseState):
