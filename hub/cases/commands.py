@@ -8,6 +8,11 @@ Every command carries an ``Envelope``: the publisher's event id (a UUID, unique 
 hub), who sent it, and when it happened at the agency. Sub-process ids (notice, request,
 recommendation, dispute) are chosen by the agency that opens the sub-process, like a case
 number, and are unique within their case.
+
+The values the fields carry (roles, classifications, case references, documents, parties) are
+the domain's vocabulary, ``hub/vocabulary.py``: imported here because the dataclasses name
+them (``typing.get_type_hints``, which the codec's mapping calls, resolves them in this
+module), not re-exported; import them from ``hub.vocabulary``.
 """
 
 from __future__ import annotations
