@@ -47,10 +47,11 @@ pg-up: ## start the project's PostgreSQL (127.0.0.1:55432, db/user/password case
 pg-down: ## stop the project's PostgreSQL
 	deploy/postgres/pg.sh down
 
-lint: venv ## ruff check, ruff format --check, mypy (strict)
+lint: venv ## ruff check, ruff format --check, mypy (strict), import contracts (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 fmt: venv ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -159,7 +159,7 @@ class Bench:
 
     def _check_ingested(self, app: Any) -> None:
         """Every partition's stored position is its last offset; the last case is complete."""
-        from hub.cases.ids import case_id_for  # noqa: PLC0415
+        from hub.ids import case_id_for  # noqa: PLC0415
 
         load_ = self.ingest_load()
         for (topic, partition), offset in load_["last"].items():
@@ -532,9 +532,9 @@ class Bench:
         from eventsourcing.application import Repository  # noqa: PLC0415
 
         from hub.cases.commands import Inbound, Origin  # noqa: PLC0415
-        from hub.cases.ids import case_id_for  # noqa: PLC0415
         from hub.cases.views import Accepted  # noqa: PLC0415
         from hub.codec import command_content_hash  # noqa: PLC0415
+        from hub.ids import case_id_for  # noqa: PLC0415
         from hub.serve.wiring import open_hub  # noqa: PLC0415
 
         settings = self.sqlite_settings("history.sqlite")

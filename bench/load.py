@@ -19,16 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
-from hub.cases.commands import (
-    AddParticipant,
-    CaseRef,
-    Command,
-    DocumentRef,
-    Envelope,
-    RegisterCase,
-    ShareInformation,
-)
+from hub.cases.commands import AddParticipant, Command, Envelope, RegisterCase, ShareInformation
 from hub.demo.story import ECOLOGY_ENVIRONMENT, MARKET_REGULATION, NATURAL_RESOURCES
+from hub.vocabulary import CaseRef, DocumentRef
 
 BENCH_NAMESPACE = uuid5(NAMESPACE_URL, "https://casehub.example/bench")
 OWNERS: tuple[tuple[str, str], ...] = (

@@ -108,7 +108,7 @@ def open_view_store(settings: Settings, *, schema: str = "views") -> ViewStore:
 # --- replay from the event store ------------------------------------------------------------------
 def open_event_store(settings: Settings) -> AbstractContextManager[Any]:
     """The hub's ``CaseHub`` over the configured store, to read; never creates an SQLite file."""
-    from hub.cases.store import open_existing_hub  # noqa: PLC0415 - the domain only to replay
+    from hub.cases.opening import open_existing_hub  # noqa: PLC0415 - the domain only to replay
 
     return open_existing_hub(settings)
 

@@ -237,18 +237,16 @@ def classification_story() -> list[Step]:
 
     from hub.cases.commands import (  # noqa: PLC0415
         AdmitAgency,
-        CaseRef,
-        Classification,
         Command,
         DesignateLiaison,
         Envelope,
-        MajorFlag,
         RegisterCase,
         RegisterOfficer,
         ShareInformation,
     )
     from hub.demo.story import MARKET_REGULATION, NATURAL_RESOURCES  # noqa: PLC0415
     from hub.rules.clocks import TIMEZONE  # noqa: PLC0415
+    from hub.vocabulary import CaseRef, Classification, MajorFlag  # noqa: PLC0415
 
     directory = [
         s

@@ -35,7 +35,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "ops": ("hub.ops.cli",),
     "store": ("hub.store.cli",),
     "audit": ("hub.audit.cli",),
-    "assessment": ("hub.assessment.cli",),
+    "assessment": ("consumers.assessment_cli",),
     "security": ("hub.security.cli",),
     "demo": ("hub.demo.cli",),
     # Personal data: subjects, erase, correct (hub/privacy); then hub-keygen joins that group,

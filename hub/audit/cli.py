@@ -102,7 +102,7 @@ def _format(value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _open_app(settings: Settings) -> AbstractContextManager[Any]:
-    from hub.cases.store import open_existing_hub  # noqa: PLC0415 - keep `casehub --help` light
+    from hub.cases.opening import open_existing_hub  # noqa: PLC0415 - keep `casehub --help` light
 
     return open_existing_hub(settings)
 

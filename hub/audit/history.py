@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from hub.cases.hashing import canonical_json, to_canonical
-from hub.cases.ids import case_id_for, normalise_case_number
 from hub.cases.views import CaseView, ChainHead, ChainReport, RecordedEvent
 from hub.errors import CaseHubError, UnknownCase
+from hub.ids import case_id_for, normalise_case_number
 from hub.outbound.recipients import event_recipients, participants_after
 from hub.privacy.access import effective_level
 from hub.rules.clocks import TIMEZONE

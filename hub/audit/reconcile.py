@@ -16,8 +16,12 @@ import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from hub.audit.timeline import timeline_records
+from hub.cases.opening import open_existing_hub
+from hub.outbound.store import entries_from_store
 from hub.outbound.timeline import CASE, TimelineEntry
 from hub.settings import Settings
+from hub.topics import TIMELINE
 
 #: Differences listed per kind before the rest are only counted.
 SHOWN = 20
@@ -146,14 +150,9 @@ def reconcile(store: Side, timeline: Side) -> Reconciliation:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
     """``casehub audit reconcile``: print the verdict; exit 1 on any difference."""
-    from hub.audit.cli import _open_app  # noqa: PLC0415
-    from hub.audit.timeline import timeline_records  # noqa: PLC0415
-    from hub.outbound.store import entries_from_store  # noqa: PLC0415
-    from hub.topics import TIMELINE  # noqa: PLC0415
-
     # the timeline first: the relay may publish meanwhile, never the other way round
     timeline = collect(entry for _, _, entry in timeline_records(settings))
-    with _open_app(settings) as app:
+    with open_existing_hub(settings) as app:
         store = collect(entries_from_store(app))
     print(f"reconciling the event store with {TIMELINE} at {','.join(settings.bootstrap_servers)}")
     verdict = reconcile(store, timeline)

@@ -39,7 +39,6 @@ from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
 from hub.cases.domainmodel import Case
 from hub.cases.handlers import apply_to_case, register_case
 from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
-from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
 from hub.cases.indexes import InboundEvent, Rejection
 from hub.cases.prefetch import latest_versions
 from hub.cases.store import store_env
@@ -63,6 +62,7 @@ from hub.cases.views import (
 from hub.directory import bootstrap
 from hub.directory.domainmodel import OPERATOR, Author, Directory
 from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
+from hub.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
 from hub.logging import get_logger
 from hub.outbound.envelope import history_payload
 from hub.privacy.binding import check_binding
@@ -72,6 +72,7 @@ from hub.privacy.tokens import ERASED, Revealer, is_token, seal
 from hub.rules.calendar import calendar_for
 from hub.rules.clocks import TIMEZONE, local_date
 from hub.settings import Settings, load_settings
+from hub.vocabulary import CaseRef, Classification
 
 Clock = Callable[[], datetime]
 
@@ -624,7 +625,7 @@ class CaseHub(Application[UUID]):
             content_hash=digest,
             correlation_id=envelope.correlation_id,
             causation_id=envelope.causation_id,
-            classification=c.Classification(envelope.classification).value,
+            classification=Classification(envelope.classification).value,
         )
         case_id = case_id_for(cmd.case.owning_agency, cmd.case.case_number)
         case = uow.get(case_id, Case)
@@ -815,7 +816,7 @@ class CaseHub(Application[UUID]):
             if isinstance(item, c.Inbound):
                 ids.add(event_index_id(item.command.envelope.event_id))
                 ref = getattr(item.command, "case", None)
-                if isinstance(ref, c.CaseRef):
+                if isinstance(ref, CaseRef):
                     ids.add(case_id_for(ref.owning_agency, ref.case_number))
         uow.prefetch(ids, latest_versions(self.recorder, ids))
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from hub.cases.casestate import PROCURATORATE, CaseState, EventFacts, deadline_key
-from hub.cases.commands import DeadlineKind, DocumentRef
+from hub.cases.casestate import (
+    PROCURATORATE,
+    CaseState,
+    EventFacts,
+    check_documents,
+    check_organ,
+    check_role,
+    deadline_key,
+    require_text,
+)
 from hub.cases.context import Agencies, Meta, Terms
-from hub.cases.sharing import check_documents, check_organ, check_role, require_text
 from hub.errors import NotAuthorized, RuleViolation
 from hub.rules.clocks import local_date, roll_to_working_day
+from hub.vocabulary import DeadlineKind, DocumentRef
 
 OPEN = "OPEN"
 COMPLETED = "COMPLETED"
@@ -50,6 +59,9 @@ class AssistanceRequest:
 
 class AssistanceCommands(CaseState):
     """Mechanism 2: the procuratorate asks an organ; only the addressee answers."""
+
+    if TYPE_CHECKING:  # set by Case.Registered
+        requests: dict[str, AssistanceRequest]
 
     def _request(self, request_id: str) -> AssistanceRequest:
         try:

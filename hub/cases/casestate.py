@@ -3,26 +3,25 @@
 ``Case`` (domainmodel.py) is assembled from one command mixin per sub-process (sharing,
 assistance, disputes, recommendations, deadlines), each a subclass of ``CaseState``. The state
 attributes are set by ``Case.Registered``; the event classes named here are the nested
-classes on ``Case``, declared for the type checker only.
+classes on ``Case``, declared for the type checker only. Each mixin declares the state of its
+own sub-process (``requests`` in assistance.py, ...), so this module imports none of them: it
+sits below every mixin, with the checks they all apply to what an agency sends.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hub.cases.commands import AgencyRole
-from hub.errors import NotAuthorized
-
-if TYPE_CHECKING:
-    from hub.cases.assistance import AssistanceRequest
-    from hub.cases.context import Meta
-    from hub.cases.disputes import Dispute
-    from hub.cases.recommendations import Recommendation
-    from hub.cases.sharing import InfoRecord, Notice
+from hub.cases.context import Agencies, Meta
+from hub.errors import NotAuthorized, RuleViolation, UnknownAgency
+from hub.vocabulary import AgencyRole, DocumentRef
 
 PROCURATORATE = AgencyRole.PROCURATORATE
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def deadline_key(kind: str, target_id: str, agency: str) -> str:
@@ -85,11 +84,6 @@ class CaseState:
         classification: str
         registered_at: datetime
         participants: list[str]
-        infos: dict[str, InfoRecord]  # info_id -> record (sharing.py)
-        notices: dict[str, Notice]
-        requests: dict[str, AssistanceRequest]
-        disputes: dict[str, Dispute]
-        recommendations: dict[str, Recommendation]
         deadlines: dict[str, Deadline]
         chain_head: str
 
@@ -120,10 +114,6 @@ class CaseState:
         DeadlineExtended: type[Any]
         DeadlineMissed: type[Any]
 
-        # Lookups another mixin provides.
-        def _request(self, request_id: str) -> AssistanceRequest: ...
-        def _recommendation(self, recommendation_id: str) -> Recommendation: ...
-
     def _record(self, event_class: type[Any], meta: Meta, **fields: Any) -> None:
         """Trigger a hash-chained event (implemented by Case)."""
         raise NotImplementedError
@@ -153,3 +143,47 @@ class CaseState:
 
     def open_deadlines(self) -> list[Deadline]:
         return [d for d in self.deadlines.values() if d.is_open]
+
+
+# The checks every sub-process applies to what an agency sends.
+
+
+def require_text(value: str, what: str) -> None:
+    if not value.strip():
+        raise RuleViolation(f"{what} must not be blank")
+
+
+def check_documents(documents: Sequence[DocumentRef], *, required: bool = False) -> None:
+    if required and not documents:
+        raise RuleViolation("at least one document is required")
+    seen: set[str] = set()
+    for doc in documents:
+        if not doc.document_id.strip():
+            raise RuleViolation("a document reference needs a non-blank document_id")
+        if not _SHA256.fullmatch(doc.sha256):
+            raise RuleViolation(
+                f"document {doc.document_id}: sha256 must be 64 hexadecimal characters"
+            )
+        if doc.document_id in seen:
+            raise RuleViolation(f"document {doc.document_id} is listed twice")
+        seen.add(doc.document_id)
+
+
+def check_role(actor_role: str, role: AgencyRole, doing: str) -> None:
+    if actor_role != role.value:
+        raise NotAuthorized(f"only the {_ROLE_NAMES[role]} may {doing}")
+
+
+_ROLE_NAMES = {
+    AgencyRole.PROCURATORATE: "procuratorate",
+    AgencyRole.JUSTICE_BUREAU: "justice bureau",
+    AgencyRole.RULE_OF_LAW_OFFICE: "Rule-of-Law Office",
+    AgencyRole.ENFORCEMENT_AGENCY: "enforcement agency",
+}
+
+
+def check_organ(agencies: Agencies, addressee: str, sender: str) -> None:
+    if agencies.role_of(addressee) is None:
+        raise UnknownAgency(f"addressee {addressee} is not an admitted agency")
+    if addressee == sender:
+        raise RuleViolation("the addressee must be an organ other than the sender")

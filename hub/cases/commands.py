@@ -8,95 +8,32 @@ Every command carries an ``Envelope``: the publisher's event id (a UUID, unique 
 hub), who sent it, and when it happened at the agency. Sub-process ids (notice, request,
 recommendation, dispute) are chosen by the agency that opens the sub-process, like a case
 number, and are unique within their case.
+
+The values the fields carry (roles, classifications, case references, documents, parties) are
+the domain's vocabulary, ``hub/vocabulary.py``: imported here because the dataclasses name
+them (``typing.get_type_hints``, which the codec's mapping calls, resolves them in this
+module), not re-exported; import them from ``hub.vocabulary``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TypeAlias
 from uuid import UUID
 
-
-class Classification(StrEnum):
-    """Graded protection level of a case or a shared item (Data Security Law)."""
-
-    PUBLIC = "PUBLIC"
-    INTERNAL = "INTERNAL"
-    CONFIDENTIAL = "CONFIDENTIAL"
-
-
-class AgencyRole(StrEnum):
-    PROCURATORATE = "procuratorate"
-    JUSTICE_BUREAU = "justice-bureau"
-    RULE_OF_LAW_OFFICE = "rule-of-law-office"
-    ENFORCEMENT_AGENCY = "enforcement-agency"
-
-
-class Adoption(StrEnum):
-    """An organ's answer to a procuratorial recommendation (采纳 / 部分采纳 / 未采纳)."""
-
-    ADOPTED = "ADOPTED"
-    PARTLY_ADOPTED = "PARTLY_ADOPTED"
-    NOT_ADOPTED = "NOT_ADOPTED"
-
-
-class ReviewOutcome(StrEnum):
-    """The procuratorate's review of an objection (复核)."""
-
-    UPHELD = "UPHELD"
-    AMENDED = "AMENDED"
-    WITHDRAWN = "WITHDRAWN"
-
-
-class EscalationChannel(StrEnum):
-    SUPERIOR_PROCURATORATE = "SUPERIOR_PROCURATORATE"  # 报告上级检察院
-    ORGAN_SUPERIOR = "ORGAN_SUPERIOR"  # 通报其上级主管机关
-
-
-class DeadlineKind(StrEnum):
-    NOTICE_ACKNOWLEDGMENT = "NOTICE_ACKNOWLEDGMENT"
-    ASSISTANCE_RESPONSE = "ASSISTANCE_RESPONSE"
-    RECOMMENDATION_REPLY = "RECOMMENDATION_REPLY"
-
-
-@dataclass(frozen=True, slots=True)
-class CaseRef:
-    """A case as its owning agency knows it: the agency and its own case number (案号)."""
-
-    owning_agency: str
-    case_number: str
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentRef:
-    """A document by reference: never embedded, identified by id and SHA-256 of its content."""
-
-    document_id: str
-    sha256: str
-    title: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MajorFlag:
-    """Marks a case or an event as major (重大案件/重大事件): a notice (通报) goes out.
-
-    ``recipients`` empty means every other agency in the directory.
-    """
-
-    notice_id: str
-    summary: str
-    recipients: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    """A party to an administrative dispute. ``name`` is personal information."""
-
-    name: str
-    role: str  # e.g. "applicant", "respondent-organ", "third-party"
-    id_number: str = ""  # personal information; may be empty
+from hub.vocabulary import (
+    Adoption,
+    AgencyRole,
+    CaseRef,
+    Classification,
+    DeadlineKind,
+    DocumentRef,
+    EscalationChannel,
+    MajorFlag,
+    Party,
+    ReviewOutcome,
+)
 
 
 @dataclass(frozen=True, slots=True)

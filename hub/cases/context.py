@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from hub.cases.commands import AgencyRole
 from hub.rules.calendar import WorkingDayCalendar
+from hub.vocabulary import AgencyRole
 
 #: The author of facts the hub records itself (e.g. DeadlineMissed).
 HUB_AGENCY = "hub"

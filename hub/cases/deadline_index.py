@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from hub.cases.ids import DEADLINE_INDEX_ID, deadline_day_id
+from hub.ids import DEADLINE_INDEX_ID, deadline_day_id
 
 
 @dataclass

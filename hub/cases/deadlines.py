@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from hub.cases.casestate import PROCURATORATE, CaseState, deadline_key
-from hub.cases.commands import DeadlineKind
+from hub.cases.assistance import AssistanceRequest
+from hub.cases.casestate import PROCURATORATE, CaseState, check_role, deadline_key, require_text
 from hub.cases.context import Meta, Terms
-from hub.cases.sharing import check_role, require_text
+from hub.cases.recommendations import Recommendation
 from hub.errors import RuleViolation
 from hub.rules.clocks import local_date, roll_to_working_day
+from hub.vocabulary import DeadlineKind
 
 
 class DeadlineCommands(CaseState):
     """Extensions move a due date; a miss is recorded once per deadline and due day."""
+
+    if TYPE_CHECKING:  # the lookups AssistanceCommands and RecommendationCommands provide
+
+        def _request(self, request_id: str) -> AssistanceRequest: ...
+        def _recommendation(self, recommendation_id: str) -> Recommendation: ...
 
     def extend_deadline(
         self,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from hub.cases.casestate import CaseState, EventFacts
-from hub.cases.commands import Party
+from hub.cases.casestate import CaseState, EventFacts, require_text
 from hub.cases.context import Meta
-from hub.cases.sharing import require_text
 from hub.errors import RuleViolation
+from hub.vocabulary import Party
 
 OPEN = "OPEN"
 RESOLVED = "RESOLVED"
@@ -45,6 +45,9 @@ class Dispute:
 
 class DisputeCommands(CaseState):
     """Mechanism 3: any participant opens and records; nothing happens after closing."""
+
+    if TYPE_CHECKING:  # set by Case.Registered
+        disputes: dict[str, Dispute]
 
     def _dispute(self, dispute_id: str) -> Dispute:
         try:

@@ -26,29 +26,21 @@ from hub.cases import assistance as asst
 from hub.cases import disputes as dsp
 from hub.cases import recommendations as recs
 from hub.cases.assistance import AssistanceCommands, AssistanceRequest
-from hub.cases.casestate import deadline_key
-from hub.cases.commands import (
-    AgencyRole,
-    DeadlineKind,
-    DocumentRef,
-    MajorFlag,
-    Party,
-    ReviewOutcome,
-)
+from hub.cases.casestate import deadline_key, require_text
 from hub.cases.context import Agencies, Meta, Terms
 from hub.cases.deadlines import DeadlineCommands
 from hub.cases.disputes import Dispute, DisputeCommands, MediationSession
 from hub.cases.hashing import GENESIS_HASH, HASH_ALG, event_hash
-from hub.cases.ids import case_id_for, normalise_case_number
 from hub.cases.recommendations import FollowUp, Recommendation, RecommendationCommands
 from hub.cases.sharing import (
     SharedInfo,
     SharingCommands,
     info_record,
     notice_fields,
-    require_text,
 )
 from hub.errors import NotAuthorized, RuleViolation
+from hub.ids import case_id_for, normalise_case_number
+from hub.vocabulary import AgencyRole, DeadlineKind, DocumentRef, MajorFlag, Party, ReviewOutcome
 
 #: Where erased subjects are kept in the aggregate's state (a plain attribute, so snapshots
 #: carry it; aggregates recorded before hub/privacy simply lack it).

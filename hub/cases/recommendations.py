@@ -9,13 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from hub.cases.casestate import PROCURATORATE, CaseState
-from hub.cases.commands import Adoption, DocumentRef, EscalationChannel, ReviewOutcome
+from hub.cases.casestate import (
+    PROCURATORATE,
+    CaseState,
+    check_documents,
+    check_organ,
+    check_role,
+    require_text,
+)
 from hub.cases.context import Agencies, Meta, Terms
-from hub.cases.sharing import check_documents, check_organ, check_role, require_text
 from hub.errors import NotAuthorized, RuleViolation
 from hub.rules.clocks import add_months, local_date, roll_to_working_day
+from hub.vocabulary import Adoption, DocumentRef, EscalationChannel, ReviewOutcome
 
 ISSUED = "ISSUED"
 SERVED = "SERVED"
@@ -93,6 +100,9 @@ class Recommendation:
 
 class RecommendationCommands(CaseState):
     """Mechanism 4: the procuratorate issues and follows up; the addressee receives and replies."""
+
+    if TYPE_CHECKING:  # set by Case.Registered
+        recommendations: dict[str, Recommendation]
 
     def _recommendation(self, recommendation_id: str) -> Recommendation:
         try:

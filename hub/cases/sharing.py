@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hub.cases.casestate import PROCURATORATE, CaseState, EventFacts, deadline_key
-from hub.cases.commands import AgencyRole, DeadlineKind, DocumentRef, MajorFlag
+from hub.cases.casestate import (
+    PROCURATORATE,
+    CaseState,
+    EventFacts,
+    check_documents,
+    deadline_key,
+    require_text,
+)
 from hub.cases.context import Agencies, Meta, Terms
 from hub.errors import NotAuthorized, RuleViolation, UnknownAgency
 from hub.rules.clocks import add_working_days, local_date, working_days_late
-
-_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+from hub.vocabulary import DeadlineKind, DocumentRef, MajorFlag
 
 
 @dataclass
@@ -83,40 +87,6 @@ class Notice:
     acknowledged: dict[str, int] = field(default_factory=dict)  # agency -> working days late
 
 
-def require_text(value: str, what: str) -> None:
-    if not value.strip():
-        raise RuleViolation(f"{what} must not be blank")
-
-
-def check_documents(documents: Sequence[DocumentRef], *, required: bool = False) -> None:
-    if required and not documents:
-        raise RuleViolation("at least one document is required")
-    seen: set[str] = set()
-    for doc in documents:
-        if not doc.document_id.strip():
-            raise RuleViolation("a document reference needs a non-blank document_id")
-        if not _SHA256.fullmatch(doc.sha256):
-            raise RuleViolation(
-                f"document {doc.document_id}: sha256 must be 64 hexadecimal characters"
-            )
-        if doc.document_id in seen:
-            raise RuleViolation(f"document {doc.document_id} is listed twice")
-        seen.add(doc.document_id)
-
-
-def check_role(actor_role: str, role: AgencyRole, doing: str) -> None:
-    if actor_role != role.value:
-        raise NotAuthorized(f"only the {_ROLE_NAMES[role]} may {doing}")
-
-
-_ROLE_NAMES = {
-    AgencyRole.PROCURATORATE: "procuratorate",
-    AgencyRole.JUSTICE_BUREAU: "justice bureau",
-    AgencyRole.RULE_OF_LAW_OFFICE: "Rule-of-Law Office",
-    AgencyRole.ENFORCEMENT_AGENCY: "enforcement agency",
-}
-
-
 def notice_recipients(
     major: MajorFlag,
     sender: str,
@@ -143,13 +113,6 @@ def notice_recipients(
     if not recipients:
         raise RuleViolation(f"notice {major.notice_id} would have no recipients")
     return recipients
-
-
-def check_organ(agencies: Agencies, addressee: str, sender: str) -> None:
-    if agencies.role_of(addressee) is None:
-        raise UnknownAgency(f"addressee {addressee} is not an admitted agency")
-    if addressee == sender:
-        raise RuleViolation("the addressee must be an organ other than the sender")
 
 
 def notice_fields(
@@ -179,6 +142,10 @@ def notice_fields(
 
 class SharingCommands(CaseState):
     """Mechanism 1: participants, shared information, major notices and their acknowledgment."""
+
+    if TYPE_CHECKING:  # set by Case.Registered
+        infos: dict[str, InfoRecord]  # info_id -> record
+        notices: dict[str, Notice]
 
     def open_notice(
         self,

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
-
 from hub.errors import SetupError
 from hub.settings import Settings
-
-if TYPE_CHECKING:
-    from hub.cases.application import CaseHub
+from hub.store.keys import APPLICATION_NAME, check_store_key, cipher_env, store_key
 
 
 def store_env(settings: Settings) -> dict[str, str]:
@@ -19,13 +13,6 @@ def store_env(settings: Settings) -> dict[str, str]:
     Checks that the configured key (or its absence) reads the stored events, so a wrong key
     is refused before the application writes anything (``hub.store.keys``).
     """
-    from hub.store.keys import (  # noqa: PLC0415
-        APPLICATION_NAME,
-        check_store_key,
-        cipher_env,
-        store_key,
-    )
-
     key = store_key(settings)
     backend = _backend_env(settings)
     # eventsourcing reads the process environment too, the application's name first:
@@ -57,18 +44,3 @@ def _backend_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
     raise SetupError(f"unknown store {settings.store!r}: expected sqlite or postgres")
-
-
-@contextmanager
-def open_existing_hub(settings: Settings) -> Iterator[CaseHub]:
-    """``CaseHub`` over the configured store for a tool that reads or amends what is there;
-    never creates an SQLite file (a wrong path is an error, not a new empty store)."""
-    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` light
-
-    if settings.store == "sqlite" and not settings.sqlite_file.exists():
-        raise SetupError(f"there is no event store at {settings.sqlite_file}")
-    app = CaseHub(store_env(settings), settings=settings)
-    try:
-        yield app
-    finally:
-        app.close()

@@ -15,12 +15,12 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from hub.cases.assistance import AssistanceRequest
 from hub.cases.casestate import Deadline
-from hub.cases.commands import DocumentRef, MajorFlag, Party
 from hub.cases.deadline_index import DayEntry
 from hub.cases.disputes import Dispute, MediationSession
 from hub.cases.recommendations import FollowUp, Recommendation
 from hub.cases.sharing import Notice, SharedInfo
 from hub.directory.domainmodel import AgencyEntry, LiaisonEntry, OfficerEntry
+from hub.vocabulary import DocumentRef, MajorFlag, Party
 
 
 class DateAsISO(Transcoding):

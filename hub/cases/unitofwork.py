@@ -17,8 +17,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, Tracking
 
 from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
-from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, deadline_day_id
 from hub.directory.domainmodel import Directory
+from hub.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, deadline_day_id
 
 TAgg = TypeVar("TAgg", bound=Aggregate)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, TypeAlias
 from uuid import UUID
 
-from hub.cases.commands import DocumentRef, Party
+from hub.vocabulary import DocumentRef, Party
 
 # --- outcomes of a command ------------------------------------------------------------------
 

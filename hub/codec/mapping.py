@@ -18,6 +18,7 @@ from typing import Any
 
 from hub.cases import commands as c
 from hub.codec.values import FieldError
+from hub.vocabulary import CaseRef, Classification
 
 #: Event record (past-tense fact) → the command it asks of the hub.
 EVENT_COMMANDS: dict[str, type[c.Command]] = {
@@ -63,8 +64,8 @@ def event_type_of(command: c.Command) -> str:
         raise TypeError(f"{type(command).__name__} is not a command of the contract") from None
 
 
-def case_of(command: c.Command) -> c.CaseRef | None:
-    case: c.CaseRef | None = getattr(command, "case", None)
+def case_of(command: c.Command) -> CaseRef | None:
+    case: CaseRef | None = getattr(command, "case", None)
     return case
 
 
@@ -104,14 +105,14 @@ def record_to_command(event_type: str, record: dict[str, Any]) -> c.Command:
         occurred_at=header["occurred_at"],
         correlation_id=header["correlation_id"],
         causation_id=header["causation_id"],
-        classification=c.Classification[header["classification"]],
+        classification=Classification[header["classification"]],
     )
     kwargs: dict[str, Any] = {"envelope": envelope}
     case_ref = header["case_ref"]
     if "case" in hints:
         if case_ref is None:
             raise FieldError("header.case_ref", f"{event_type} is a case event: give the case")
-        kwargs["case"] = c.CaseRef(**case_ref)
+        kwargs["case"] = CaseRef(**case_ref)
     elif case_ref is not None:
         raise FieldError("header.case_ref", f"{event_type} is a directory event: must be null")
     for name, hint in hints.items():

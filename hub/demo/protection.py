@@ -293,7 +293,7 @@ def show_protection(
 
 
 def _show_feeds(principals: Principals, console: Console, report: ProtectionReport) -> None:
-    from hub.cases.ids import case_id_for  # noqa: PLC0415
+    from hub.ids import case_id_for  # noqa: PLC0415
 
     case_id = str(case_id_for(CONFIDENTIAL_CASE.owning_agency, CONFIDENTIAL_CASE.case_number))
     marker = CONFIDENTIAL_MARKER.encode()

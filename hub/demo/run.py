@@ -286,7 +286,7 @@ class Probe:
         self.app = hub.app
 
     def accepted(self, event_id: UUID) -> bool:
-        from hub.cases.ids import event_index_id  # noqa: PLC0415
+        from hub.ids import event_index_id  # noqa: PLC0415
 
         return any(True for _ in self.app.events.get(event_index_id(event_id), limit=1))
 

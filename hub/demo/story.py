@@ -30,21 +30,14 @@ from hub.cases.commands import (
     AcknowledgeNotice,
     AddParticipant,
     AdmitAgency,
-    Adoption,
-    AgencyRole,
-    CaseRef,
-    Classification,
     CloseRecommendation,
     Command,
     CompleteAssistance,
     DesignateLiaison,
-    DocumentRef,
     Envelope,
     HoldMediationSession,
     IssueRecommendation,
-    MajorFlag,
     OpenDispute,
-    Party,
     ReceiveRecommendation,
     RecordConsultation,
     RecordRectificationCheck,
@@ -58,6 +51,15 @@ from hub.cases.commands import (
     SupplyMaterials,
 )
 from hub.rules.clocks import TIMEZONE
+from hub.vocabulary import (
+    Adoption,
+    AgencyRole,
+    CaseRef,
+    Classification,
+    DocumentRef,
+    MajorFlag,
+    Party,
+)
 
 #: Event ids of the story are derived from this namespace, so every run publishes the same ids.
 STORY_NAMESPACE = UUID("0d6a3c55-2f7e-5b1a-8c4d-9e0f1a2b3c4d")

@@ -35,9 +35,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hub.cases.commands import AgencyRole
 from hub.directory.domainmodel import Author, Directory
 from hub.errors import RuleViolation, SetupError
+from hub.vocabulary import AgencyRole
 
 
 @dataclass(frozen=True, slots=True)

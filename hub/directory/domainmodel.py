@@ -17,10 +17,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from hub.cases.commands import AgencyRole
-from hub.cases.ids import DIRECTORY_ID
 from hub.errors import NotAuthorized, RuleViolation, UnknownAgency, UnknownOfficer
+from hub.ids import DIRECTORY_ID
 from hub.rules.clocks import local_date
+from hub.vocabulary import AgencyRole
 
 #: Where erased subjects are kept in the aggregate's state (a plain attribute, so snapshots
 #: carry it; aggregates recorded before hub/privacy simply lack it).

@@ -30,7 +30,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from hub.cases.ids import CASE_NAMESPACE
+from hub.ids import CASE_NAMESPACE
 
 
 def lease_id(topic: str, partition: int) -> UUID:

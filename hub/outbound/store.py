@@ -18,9 +18,9 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from hub.cases.domainmodel import Case
-from hub.cases.ids import DIRECTORY_ID
 from hub.cases.indexes import Rejection
 from hub.directory.domainmodel import Directory
+from hub.ids import DIRECTORY_ID
 from hub.outbound.deadletter import DeadLetterEntry, dead_letter_entry, dead_letter_record
 from hub.outbound.recipients import (
     CaseStates,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 PUBLIC = "PUBLIC"
 INTERNAL = "INTERNAL"
 CONFIDENTIAL = "CONFIDENTIAL"
-#: The levels, lowest first (``hub.cases.commands.Classification``).
+#: The levels, lowest first (``hub.vocabulary.Classification``).
 LEVELS: tuple[str, ...] = (PUBLIC, INTERNAL, CONFIDENTIAL)
 #: The rank of each level as written canonically (the relay asks for some eight an event).
 _RANKS = {level: i for i, level in enumerate(LEVELS)}

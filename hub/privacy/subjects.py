@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from hub.cases import commands as c
-from hub.cases.ids import normalise_case_number
+from hub.ids import normalise_case_number
 from hub.privacy.keystore import KeyRequest, KeyStore, keyed_digest
 from hub.privacy.tokens import seal, seal_bytes
+from hub.vocabulary import CaseRef, Party
 
 #: Where an officer's data is recorded (their OfficerRegistered event).
 DIRECTORY_MENTION = "directory"
@@ -31,20 +32,20 @@ _CASE_MENTION = "case:"
 _DIGEST_CHARS = 32  # 128 bits of HMAC: unique, and short enough to read aloud
 
 
-def case_label(ref: c.CaseRef) -> str:
+def case_label(ref: CaseRef) -> str:
     return f"{ref.owning_agency}/{normalise_case_number(ref.case_number)}"
 
 
-def case_mention(ref: c.CaseRef) -> str:
+def case_mention(ref: CaseRef) -> str:
     return _CASE_MENTION + case_label(ref)
 
 
-def mentioned_case(mention: str) -> c.CaseRef | None:
+def mentioned_case(mention: str) -> CaseRef | None:
     """The case a mention names, or None for the directory."""
     if not mention.startswith(_CASE_MENTION):
         return None
     agency, _, number = mention[len(_CASE_MENTION) :].partition("/")
-    return c.CaseRef(agency, number)
+    return CaseRef(agency, number)
 
 
 def officer_subject(pepper: bytes, agency_id: str, officer_id: str) -> str:
@@ -56,7 +57,7 @@ def id_number_subject(pepper: bytes, id_number: str) -> str:
     return "p-" + keyed_digest(pepper, "id-number", id_number.strip().upper())[:_DIGEST_CHARS]
 
 
-def party_subject(pepper: bytes, ref: c.CaseRef, name: str, id_number: str) -> str:
+def party_subject(pepper: bytes, ref: CaseRef, name: str, id_number: str) -> str:
     if id_number.strip():
         return id_number_subject(pepper, id_number)
     return "n-" + keyed_digest(pepper, "party", case_label(ref), name.strip())[:_DIGEST_CHARS]
@@ -165,7 +166,7 @@ class PersonalData:
             self.keystore.destroy(subject)
         return subject, sealed
 
-    def _seal_party(self, ref: c.CaseRef, party: c.Party) -> c.Party:
+    def _seal_party(self, ref: CaseRef, party: Party) -> Party:
         if not (_present(party.name) or _present(party.id_number)):
             return party
         subject = party_subject(self.pepper, ref, party.name, party.id_number)

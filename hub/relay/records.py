@@ -33,7 +33,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from hub.cases.hashing import canonical_json
-from hub.cases.ids import CASE_NAMESPACE
+from hub.ids import CASE_NAMESPACE
 from hub.outbound.deadletter import DEAD_LETTER, dead_letter_record
 from hub.outbound.recipients import (
     CaseStates,

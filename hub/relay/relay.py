@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import PersistenceError
 
+from hub.ids import DIRECTORY_ID
 from hub.kafka.clients import transactional_producer
 from hub.kafka.errors import KafkaUnavailable, Outcome, classify, describe, kafka_error
 from hub.logging import get_logger
@@ -252,8 +253,6 @@ class Relay:
 
     def _load_agencies(self) -> None:
         from eventsourcing.application import AggregateNotFoundError  # noqa: PLC0415
-
-        from hub.cases.ids import DIRECTORY_ID  # noqa: PLC0415
 
         try:
             directory = self.app.repository.get(DIRECTORY_ID)

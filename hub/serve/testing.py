@@ -21,8 +21,8 @@ from typing import Any
 from uuid import UUID
 
 from hub.cases.commands import Command
-from hub.cases.ids import event_index_id
 from hub.errors import CaseHubError
+from hub.ids import event_index_id
 from hub.settings import PROJECT_ROOT, Settings
 from hub.topics import INGEST_GROUP, LEADER_GROUP
 
@@ -264,9 +264,9 @@ def expected_outcomes(
     """Run the commands one by one through an in-memory ``CaseHub`` with the same clock."""
     from hub.cases.application import CaseHub  # noqa: PLC0415
     from hub.cases.commands import Inbound, Origin  # noqa: PLC0415
-    from hub.cases.ids import DIRECTORY_ID  # noqa: PLC0415
     from hub.cases.views import Accepted, Rejected  # noqa: PLC0415
     from hub.codec import command_content_hash  # noqa: PLC0415
+    from hub.ids import DIRECTORY_ID  # noqa: PLC0415
     from hub.topics import agency_topic  # noqa: PLC0415
 
     app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
@@ -368,8 +368,9 @@ def load_commands(cases: int, shares: int, *, tag: str = "") -> list[tuple[str, 
     from datetime import UTC, datetime  # noqa: PLC0415
     from uuid import uuid5  # noqa: PLC0415
 
-    from hub.cases.commands import CaseRef, Envelope, RegisterCase, ShareInformation  # noqa: PLC0415
+    from hub.cases.commands import Envelope, RegisterCase, ShareInformation  # noqa: PLC0415
     from hub.demo.story import MARKET_REGULATION, STORY_NAMESPACE  # noqa: PLC0415
+    from hub.vocabulary import CaseRef  # noqa: PLC0415
 
     now = datetime(2026, 1, 8, 9, tzinfo=UTC)
     out: list[tuple[str, Command]] = []

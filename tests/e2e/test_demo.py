@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from hub.cases.ids import case_id_for
 from hub.demo.story import (
     APPLICANT,
     CONFIDENTIAL_CASE,
@@ -24,6 +23,7 @@ from hub.demo.story import (
     Tick,
     demo_story,
 )
+from hub.ids import case_id_for
 from hub.serve.testing import read_topic
 from hub.settings import PROJECT_ROOT
 from hub.topics import TIMELINE, feed_topic

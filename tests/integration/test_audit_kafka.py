@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from hub.cases.hashing import event_hash
-from hub.cases.ids import case_id_for
 from hub.cli import main
 from hub.demo.clock import StoryClock
+from hub.ids import case_id_for
 from hub.serve import testing as t
 from hub.settings import Settings
 

@@ -25,9 +25,9 @@ from consumers.testing import (
     CONFIDENTIAL_STRINGS,
     classification_story,
 )
-from hub.cases.ids import case_id_for
 from hub.cli import main
 from hub.demo.story import Step
+from hub.ids import case_id_for
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
 from hub.topics import TIMELINE, feed_topic

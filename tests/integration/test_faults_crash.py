@@ -18,7 +18,7 @@ from datetime import datetime
 
 import pytest
 
-from hub.cases.ids import DIRECTORY_ID
+from hub.ids import DIRECTORY_ID
 from hub.relay.faults import FAULT_EXIT_CODE
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t

@@ -12,12 +12,13 @@ from uuid import uuid5
 
 import pytest
 
-from hub.cases.commands import CaseRef, Envelope, ShareInformation
-from hub.cases.ids import case_id_for
+from hub.cases.commands import Envelope, ShareInformation
 from hub.demo.story import JUSTICE_BUREAU, MARKET_REGULATION, PROCURATORATE, STORY_NAMESPACE
+from hub.ids import case_id_for
 from hub.serve import testing as t
 from hub.serve.wiring import open_hub
 from hub.topics import agency_topic
+from hub.vocabulary import CaseRef
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from hub.cases.commands import CaseRef, Envelope, Origin, RegisterCase
+from hub.cases.commands import Envelope, Origin, RegisterCase
 from hub.codec import decode_inbound, read_kafka_headers
 from hub.errors import SetupError
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
@@ -23,6 +23,7 @@ from hub.kafka.clients import producer, transactional_producer
 from hub.kafka.reader import read_topic
 from hub.publish import AgencyPublisher, record_key
 from hub.topics import agency_topic
+from hub.vocabulary import CaseRef
 
 pytestmark = pytest.mark.kafka
 

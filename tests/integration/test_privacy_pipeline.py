@@ -17,7 +17,7 @@ from uuid import uuid4
 
 import pytest
 
-from hub.cases.commands import CaseRef, Envelope, OpenDispute, Party, RegisterOfficer
+from hub.cases.commands import Envelope, OpenDispute, RegisterOfficer
 from hub.cli import main
 from hub.demo.story import JUSTICE_BUREAU, LAND_CASE
 from hub.directory.bootstrap import load_directory_file
@@ -27,6 +27,7 @@ from hub.privacy.subjects import party_subject
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
 from hub.topics import DEADLETTER, TIMELINE, feed_topic
+from hub.vocabulary import CaseRef, Party
 
 pytestmark = pytest.mark.kafka
 

@@ -21,6 +21,7 @@ from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME
 from hub.cases import commands as c
 from hub.privacy import ERASED, Revealer
 from hub.privacy.subjects import party_subject
+from hub.vocabulary import Party
 
 pytestmark = pytest.mark.postgres
 
@@ -80,8 +81,8 @@ def test_stored_rows_hold_no_personal_data_before_or_after_erasure(
         dispute_id="D-1",
         subject="Fine contested",
         parties=(
-            c.Party(APPLICANT, "applicant", APPLICANT_ID),
-            c.Party(NAMELESS_PARTY, "third-party"),
+            Party(APPLICANT, "applicant", APPLICANT_ID),
+            Party(NAMELESS_PARTY, "third-party"),
         ),
     )
     rows = stored_values(params)

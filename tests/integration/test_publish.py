@@ -14,7 +14,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 
-from hub.cases.commands import CaseRef, Envelope, Inbound, Origin, RegisterCase
+from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase
 from hub.cli import main
 from hub.codec import (
     EVENT_COMMANDS,
@@ -28,6 +28,7 @@ from hub.codec.examples import example_json
 from hub.errors import SetupError
 from hub.publish import AgencyPublisher, record_key
 from hub.topics import agency_topic
+from hub.vocabulary import CaseRef
 
 pytestmark = pytest.mark.kafka
 

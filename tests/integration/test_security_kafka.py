@@ -27,7 +27,7 @@ from kafka.errors import (
 )
 
 from hub.broker.config import cluster_spec
-from hub.cases.commands import CaseRef, Envelope, RegisterCase
+from hub.cases.commands import Envelope, RegisterCase
 from hub.cli import build_parser
 from hub.publish import AgencyPublisher
 from hub.publish.connection import kafka_config
@@ -37,6 +37,7 @@ from hub.security.acls import acls_for, agency_prefix
 from hub.security.admin import SecurityAdmin
 from hub.security.credentials import Secret
 from hub.topics import DEADLETTER, TIMELINE, agency_topic, feed_topic
+from hub.vocabulary import CaseRef
 
 pytestmark = pytest.mark.kafka
 

@@ -25,6 +25,7 @@ from hub.cases.store import store_env
 from hub.cli import main
 from hub.settings import Settings
 from hub.store.keys import StoreKeyError, cipher_env, parse_key
+from hub.vocabulary import CaseRef
 
 KEY_A = AESCipher.create_key(32)
 KEY_B = AESCipher.create_key(32)
@@ -81,7 +82,7 @@ def fill(settings: Settings, tmp_path: Path, cases: int = 3) -> list[tuple[Any, 
     world = World(store_env(settings), tmp_path)
     try:
         for n in range(cases):
-            world.case_ref = c.CaseRef(MARKET, f"市监罚〔2026〕{n + 1}号")
+            world.case_ref = CaseRef(MARKET, f"市监罚〔2026〕{n + 1}号")
             world.register(title=f"{TITLE} {n}")
         world.send(c.ShareInformation, MARKET, info_id="I-1", summary="s")
         return held(world.hub)

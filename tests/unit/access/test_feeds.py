@@ -7,8 +7,8 @@ import json
 import pytest
 
 from consumers.testing import CONFIDENTIAL_STRINGS
-from hub.cases.ids import case_id_for
 from hub.codec import decode_record
+from hub.ids import case_id_for
 from hub.relay.records import TIMELINE_EVENT, CaseStates, RecordMapper
 from hub.topics import TIMELINE, feed_topic
 

@@ -13,7 +13,7 @@ from consumers.store import SQLiteViewStore
 from consumers.testing import CONFIDENTIAL_STRINGS
 from hub.audit.history import AuditError, CaseRef, history, read_as
 from hub.audit.render import render_history
-from hub.cases.ids import case_id_for
+from hub.ids import case_id_for
 from hub.privacy import ERASED, WITHHELD, FileKeyStore, Revealer, seal
 from hub.privacy.access import AUDITOR, CONFIDENTIAL, INTERNAL, Reader
 from hub.privacy.reveal_views import ReadingLens

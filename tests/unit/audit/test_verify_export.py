@@ -9,8 +9,8 @@ import sqlite3
 
 import pytest
 
-from hub.cases.ids import case_id_for
 from hub.cli import main
+from hub.ids import case_id_for
 
 FOOD = "market-regulation/市监案〔2026〕001号"
 FOOD_ID = case_id_for("market-regulation", "市监案〔2026〕001号").hex

@@ -22,6 +22,7 @@ from hub.cases.views import Outcome, Rejected
 from hub.errors import UnknownCase
 from hub.rules.clocks import TIMEZONE
 from hub.settings import Settings
+from hub.vocabulary import CaseRef, MajorFlag
 
 PROC = "procuratorate"
 JUSTICE = "justice-bureau"
@@ -129,7 +130,7 @@ class World:
         self.directory_file = directory_file
         self.hub.apply_directory_file(directory_file)
         self._offsets = itertools.count()
-        self.case_ref = c.CaseRef(MARKET, "市监罚〔2026〕1号")
+        self.case_ref = CaseRef(MARKET, "市监罚〔2026〕1号")
 
     @property
     def case_id(self) -> UUID:
@@ -159,7 +160,7 @@ class World:
     def send(self, cls: type[Any], by: str, **fields: Any) -> Outcome:
         return self.hub.execute(self.inbound(self.build(cls, by, **fields)))
 
-    def register(self, major: c.MajorFlag | None = None, **fields: Any) -> Outcome:
+    def register(self, major: MajorFlag | None = None, **fields: Any) -> Outcome:
         fields.setdefault("title", "Unlicensed food production")
         fields.setdefault("category", "food-safety")
         fields.setdefault("summary", "A workshop produced food without a licence.")

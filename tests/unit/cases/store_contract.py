@@ -19,6 +19,7 @@ from hub.cases.application import CaseHub
 from hub.cases.prefetch import latest_versions
 from hub.cases.sharing import shared_info
 from hub.cases.views import Accepted, Duplicate, Rejected
+from hub.vocabulary import CaseRef, DocumentRef, MajorFlag
 
 
 class StoreContract:
@@ -69,7 +70,7 @@ class StoreContract:
 
     def test_batch_same_case_twice_and_tracking(self, w: World):
         """Later commands see earlier ones; events and tracking are recorded together."""
-        w.case_ref = c.CaseRef(MARKET, "B-1")
+        w.case_ref = CaseRef(MARKET, "B-1")
         register = w.inbound(w.build(c.RegisterCase, MARKET, title="t", category="x", summary="s"))
         outcomes = w.hub.process_batch(
             [register, self.share(w, "I-1"), self.share(w, "I-2")], Tracking("topic-0", 41)
@@ -130,7 +131,7 @@ class StoreContract:
     def test_snapshot_of_class_version_1_still_loads(self, w: World):
         """A snapshot recorded before Case version 2 (SharedInfo values) loads the same case."""
         w.register()
-        documents = (c.DocumentRef("D-1", SHA, "inspection record"),)
+        documents = (DocumentRef("D-1", SHA, "inspection record"),)
         w.hub.process_batch([self.share(w, f"I-{i}", documents=documents) for i in range(10)])
         expected = w.hub.get_case(w.case_id)
         assert w.hub.snapshots is not None
@@ -194,7 +195,7 @@ class PersistentStoreContract(StoreContract):
 
     def test_reopened_store_has_everything(self, w: World, env: dict[str, str]):
         """A new application on the same store sees the cases, directory, index and chain."""
-        w.register(major=c.MajorFlag("N-1", "major"))
+        w.register(major=MajorFlag("N-1", "major"))
         w.send(
             c.RequestAssistance,
             PROC,
@@ -203,7 +204,7 @@ class PersistentStoreContract(StoreContract):
             subject="s",
             due_date=date(2026, 8, 20),
         )
-        inbound = self.share(w, "I-1", documents=(c.DocumentRef("d", SHA),))
+        inbound = self.share(w, "I-1", documents=(DocumentRef("d", SHA),))
         w.hub.execute(inbound)
         before = w.hub.get_case(w.case_id)
         other = CaseHub(env, clock=w.clock, settings=w.settings)

@@ -8,6 +8,7 @@ import pytest
 from case_builders import JUSTICE, MARKET, NATURAL, PROC, SHA, World, at, refused
 
 from hub.cases import commands as c
+from hub.vocabulary import DeadlineKind, DocumentRef
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_whole_lifecycle(requested: World):
         c.SupplyMaterials,
         MARKET,
         request_id="A-1",
-        documents=(c.DocumentRef("d-1", SHA),),
+        documents=(DocumentRef("d-1", SHA),),
         note="n",
     )
     w.send(c.CompleteAssistance, MARKET, request_id="A-1", summary="records verified")
@@ -128,7 +129,7 @@ def test_nothing_after_completion(requested: World):
         "rule_violation",
         "assistance request A-1 is already completed",
         request_id="A-1",
-        documents=(c.DocumentRef("d", SHA),),
+        documents=(DocumentRef("d", SHA),),
     )
 
 
@@ -150,7 +151,7 @@ def test_extension_moves_due_date(requested: World):
     requested.send(
         c.ExtendDeadline,
         PROC,
-        kind=c.DeadlineKind.ASSISTANCE_RESPONSE,
+        kind=DeadlineKind.ASSISTANCE_RESPONSE,
         target_id="A-1",
         new_due_date=date(2026, 8, 31),
         reason="more records",
@@ -169,7 +170,7 @@ def test_extension_must_be_later(requested: World):
         PROC,
         "rule_violation",
         "must move the due date 2026-08-17 later",
-        kind=c.DeadlineKind.ASSISTANCE_RESPONSE,
+        kind=DeadlineKind.ASSISTANCE_RESPONSE,
         target_id="A-1",
         new_due_date=date(2026, 8, 10),
         reason="r",

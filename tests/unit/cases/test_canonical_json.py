@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.cases.commands import Classification, DocumentRef
 from hub.cases.hashing import _default, canonical_json, to_canonical
+from hub.vocabulary import Classification, DocumentRef
 
 STDLIB = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default

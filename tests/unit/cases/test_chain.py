@@ -14,12 +14,13 @@ from case_builders import GENESIS, MARKET, PROC, World, at, sqlite_env
 from hub.cases import commands as c
 from hub.cases.hashing import canonical_json, event_hash
 from hub.errors import UnknownCase
+from hub.vocabulary import DocumentRef, MajorFlag
 
 
 @pytest.fixture
 def on_sqlite(tmp_path: Path) -> World:
     world = World(sqlite_env(tmp_path), tmp_path)
-    world.register(major=c.MajorFlag("N-1", "major"))
+    world.register(major=MajorFlag("N-1", "major"))
     world.send(c.ShareInformation, MARKET, info_id="I-1", summary="first")
     world.send(c.ShareInformation, MARKET, info_id="I-2", summary="second")
     return world
@@ -94,7 +95,7 @@ def test_rehashed_forgery_breaks_next_link(on_sqlite: World):
 
 def test_canonical_json_is_stable():
     """Canonical JSON sorts keys, drops whitespace and writes dates and tuples plainly."""
-    value = {"b": (1, 2), "a": c.DocumentRef("d", "0" * 64)}
+    value = {"b": (1, 2), "a": DocumentRef("d", "0" * 64)}
     assert canonical_json(value) == (
         b'{"a":{"document_id":"d","sha256":"' + b"0" * 64 + b'","title":""},"b":[1,2]}'
     )

@@ -8,6 +8,7 @@ from case_builders import MARKET, NATURAL, PROC, World, at
 
 from hub.cases import commands as c
 from hub.cases.views import Accepted
+from hub.vocabulary import CaseRef, DeadlineKind, MajorFlag
 
 
 def request(w: World, due: date, request_id: str = "A-1") -> None:
@@ -58,7 +59,7 @@ def test_extension_then_second_miss(registered: World):
     registered.send(
         c.ExtendDeadline,
         PROC,
-        kind=c.DeadlineKind.ASSISTANCE_RESPONSE,
+        kind=DeadlineKind.ASSISTANCE_RESPONSE,
         target_id="A-1",
         new_due_date=date(2026, 8, 14),
         reason="more time",
@@ -83,7 +84,7 @@ def test_index_lists_open_deadlines_across_cases(world: World):
     """open_deadlines() lists every unmet deadline of every case, with its missed flag."""
     world.register()
     request(world, date(2026, 8, 10))
-    world.case_ref = c.CaseRef(NATURAL, "NR-1")
+    world.case_ref = CaseRef(NATURAL, "NR-1")
     world.send(c.RegisterCase, NATURAL, title="t", category="land", summary="s")
     world.send(
         c.RequestAssistance,
@@ -103,7 +104,7 @@ def test_index_lists_open_deadlines_across_cases(world: World):
 
 def test_notice_acknowledgment_deadlines(world: World):
     """Each notice recipient owes an acknowledgment by the next working day."""
-    world.register(major=c.MajorFlag("N-1", "major", (PROC, NATURAL)))
+    world.register(major=MajorFlag("N-1", "major", (PROC, NATURAL)))
     world.send(c.AcknowledgeNotice, PROC, notice_id="N-1")
     missed = world.hub.record_missed_deadlines(at("2026-08-05"))
     assert len(missed) == 1

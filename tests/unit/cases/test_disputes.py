@@ -9,8 +9,9 @@ from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, refused
 
 from hub.cases import commands as c
 from hub.privacy import Revealer, is_token
+from hub.vocabulary import Party
 
-PARTIES = (c.Party("Applicant Example", "applicant"), c.Party(MARKET, "respondent-organ"))
+PARTIES = (Party("Applicant Example", "applicant"), Party(MARKET, "respondent-organ"))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from hub.cases import commands as c
 from hub.cases import viewing
 from hub.cases.domainmodel import Case
 from hub.cases.views import Accepted, CaseView, Rejected
+from hub.vocabulary import Adoption, DeadlineKind, DocumentRef, MajorFlag, Party, ReviewOutcome
 
 IDS = ("X-1", "X-2")
 
@@ -23,7 +24,7 @@ def command(kind: str, ref: str, day: date) -> tuple[type[Any], dict[str, Any]]:
     """One command of ``kind`` about sub-process ``ref`` (fields chosen to be often valid)."""
     match kind:
         case "share":
-            major = c.MajorFlag(f"N-{ref}", "major") if ref == "X-1" else None
+            major = MajorFlag(f"N-{ref}", "major") if ref == "X-1" else None
             return c.ShareInformation, {"info_id": f"I-{day}", "summary": "s", "major": major}
         case "ack_notice":
             return c.AcknowledgeNotice, {"notice_id": f"N-{ref}"}
@@ -39,12 +40,12 @@ def command(kind: str, ref: str, day: date) -> tuple[type[Any], dict[str, Any]]:
         case "decline":
             return c.DeclineAssistance, {"request_id": ref, "reason": "no"}
         case "supply":
-            return c.SupplyMaterials, {"request_id": ref, "documents": (c.DocumentRef("d", SHA),)}
+            return c.SupplyMaterials, {"request_id": ref, "documents": (DocumentRef("d", SHA),)}
         case "open_dispute":
             return c.OpenDispute, {
                 "dispute_id": ref,
                 "subject": "s",
-                "parties": (c.Party("P", "applicant"),),
+                "parties": (Party("P", "applicant"),),
             }
         case "mediate":
             return c.HoldMediationSession, {
@@ -73,21 +74,21 @@ def command(kind: str, ref: str, day: date) -> tuple[type[Any], dict[str, Any]]:
         case "review":
             return c.ReviewObjection, {
                 "recommendation_id": ref,
-                "outcome": c.ReviewOutcome.AMENDED,
+                "outcome": ReviewOutcome.AMENDED,
                 "notes": "n",
                 "amended_content": "a",
             }
         case "reply":
             return c.ReplyToRecommendation, {
                 "recommendation_id": ref,
-                "adoption": c.Adoption.ADOPTED,
+                "adoption": Adoption.ADOPTED,
                 "measures": "m",
             }
         case "close":
             return c.CloseRecommendation, {"recommendation_id": ref}
         case _:
             return c.ExtendDeadline, {
-                "kind": c.DeadlineKind.RECOMMENDATION_REPLY,
+                "kind": DeadlineKind.RECOMMENDATION_REPLY,
                 "target_id": ref,
                 "new_due_date": day + timedelta(days=90),
                 "reason": "r",

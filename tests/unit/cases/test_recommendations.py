@@ -8,6 +8,7 @@ import pytest
 from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, at, refused
 
 from hub.cases import commands as c
+from hub.vocabulary import Adoption, DeadlineKind, EscalationChannel, ReviewOutcome
 
 
 def issue(w: World, rec: str = "R-3", **fields: object) -> None:
@@ -51,7 +52,7 @@ def test_whole_lifecycle(received: World):
         c.ReplyToRecommendation,
         MARKET,
         recommendation_id="R-3",
-        adoption=c.Adoption.PARTLY_ADOPTED,
+        adoption=Adoption.PARTLY_ADOPTED,
         measures="licence checks weekly",
     )
     w.send(c.RecordRectificationCheck, PROC, recommendation_id="R-3", rectified=True, notes="ok")
@@ -67,7 +68,7 @@ def test_whole_lifecycle(received: World):
         c.EscalateRecommendation,
         PROC,
         recommendation_id="R-3",
-        channel=c.EscalationChannel.ORGAN_SUPERIOR,
+        channel=EscalationChannel.ORGAN_SUPERIOR,
         reason="partial adoption",
     )
     w.send(c.CloseRecommendation, PROC, recommendation_id="R-3", notes="closed")
@@ -134,7 +135,7 @@ def test_no_reply_before_receipt(registered: World):
         "rule_violation",
         "recommendation R-3 has not been received yet",
         recommendation_id="R-3",
-        adoption=c.Adoption.ADOPTED,
+        adoption=Adoption.ADOPTED,
         measures="m",
     )
 
@@ -148,7 +149,7 @@ def test_only_addressee_receives_and_replies(received: World):
         "not_authorized",
         "only the addressee of recommendation R-3 may reply to it",
         recommendation_id="R-3",
-        adoption=c.Adoption.ADOPTED,
+        adoption=Adoption.ADOPTED,
         measures="m",
     )
 
@@ -176,7 +177,7 @@ def test_closed_is_final(received: World):
         "rule_violation",
         "recommendation R-3 is already closed",
         recommendation_id="R-3",
-        adoption=c.Adoption.ADOPTED,
+        adoption=Adoption.ADOPTED,
         measures="m",
     )
     assert received.hub.open_deadlines() == []
@@ -193,7 +194,7 @@ def test_objection_amended_restarts_period(received: World):
         "rule_violation",
         "has an objection awaiting review",
         recommendation_id="R-3",
-        adoption=c.Adoption.ADOPTED,
+        adoption=Adoption.ADOPTED,
         measures="m",
     )
     w.clock.set(at("2026-09-10"))
@@ -204,14 +205,14 @@ def test_objection_amended_restarts_period(received: World):
         "rule_violation",
         "the amended content must not be blank",
         recommendation_id="R-3",
-        outcome=c.ReviewOutcome.AMENDED,
+        outcome=ReviewOutcome.AMENDED,
         notes="n",
     )
     w.send(
         c.ReviewObjection,
         PROC,
         recommendation_id="R-3",
-        outcome=c.ReviewOutcome.AMENDED,
+        outcome=ReviewOutcome.AMENDED,
         notes="corrected",
         amended_content="Check licences monthly.",
     )
@@ -228,7 +229,7 @@ def test_objection_upheld_keeps_period(received: World):
     """An UPHELD review keeps the original due date."""
     received.send(c.ObjectToRecommendation, MARKET, recommendation_id="R-3", grounds="g")
     received.send(
-        c.ReviewObjection, PROC, recommendation_id="R-3", outcome=c.ReviewOutcome.UPHELD, notes="n"
+        c.ReviewObjection, PROC, recommendation_id="R-3", outcome=ReviewOutcome.UPHELD, notes="n"
     )
     assert (rec_view(received).status, rec_view(received).due_date) == (
         "RECEIVED",
@@ -243,7 +244,7 @@ def test_objection_withdrawn_closes(received: World):
         c.ReviewObjection,
         PROC,
         recommendation_id="R-3",
-        outcome=c.ReviewOutcome.WITHDRAWN,
+        outcome=ReviewOutcome.WITHDRAWN,
         notes="n",
     )
     assert rec_view(received).status == "CLOSED"
@@ -259,7 +260,7 @@ def test_review_needs_objection(received: World):
         "rule_violation",
         "has no objection awaiting review",
         recommendation_id="R-3",
-        outcome=c.ReviewOutcome.UPHELD,
+        outcome=ReviewOutcome.UPHELD,
         notes="n",
     )
 
@@ -289,7 +290,7 @@ def test_urgent_due_date_wins_when_earlier(registered: World):
 def test_extension_by_procuratorate(received: World):
     """The procuratorate's extension moves the reply due date; others may not extend."""
     fields = {
-        "kind": c.DeadlineKind.RECOMMENDATION_REPLY,
+        "kind": DeadlineKind.RECOMMENDATION_REPLY,
         "target_id": "R-3",
         "new_due_date": date(2026, 11, 30),
         "reason": "complex rectification",
@@ -310,7 +311,7 @@ def test_late_reply_after_missed_deadline(received: World):
         c.ReplyToRecommendation,
         MARKET,
         recommendation_id="R-3",
-        adoption=c.Adoption.ADOPTED,
+        adoption=Adoption.ADOPTED,
         measures="m",
     )
     assert rec_view(received).late is True

@@ -7,6 +7,7 @@ from case_builders import JUSTICE, MARKET, NATURAL, PROC, ROL, SHA, World, at, r
 from hub.cases import commands as c
 from hub.cases.application import CaseHub
 from hub.cases.views import Accepted, Rejected
+from hub.vocabulary import CaseRef, DocumentRef, MajorFlag
 
 
 class TestRegistration:
@@ -62,13 +63,13 @@ class TestRegistration:
     def test_case_number_normalised(self, world: World):
         """The case id uses the NFKC-normalised, trimmed case number."""
         assert CaseHub.case_id(MARKET, " ＡＢ-1 ") == CaseHub.case_id(MARKET, "AB-1")
-        world.case_ref = c.CaseRef(MARKET, " ＡＢ-1 ")
+        world.case_ref = CaseRef(MARKET, " ＡＢ-1 ")
         world.register()
         assert world.hub.get_case(CaseHub.case_id(MARKET, "AB-1")).case_number == "AB-1"
 
     def test_unknown_agency(self, world: World):
         """A sender that is not admitted is refused as unknown_agency."""
-        world.case_ref = c.CaseRef("nobody", "N-1")
+        world.case_ref = CaseRef("nobody", "N-1")
         refused(
             world,
             c.RegisterCase,
@@ -153,11 +154,11 @@ class TestSharing:
             JUSTICE,
             info_id="I-1",
             summary="review opinion",
-            documents=(c.DocumentRef("doc-1", SHA, "opinion"),),
+            documents=(DocumentRef("doc-1", SHA, "opinion"),),
         )
         info = registered.hub.get_case(registered.case_id).infos[0]
         assert info.shared_by == JUSTICE
-        assert info.documents == (c.DocumentRef("doc-1", SHA, "opinion"),)
+        assert info.documents == (DocumentRef("doc-1", SHA, "opinion"),)
 
     def test_non_participant_may_not_share(self, registered: World):
         """An agency that is not a participant may not share on the case."""
@@ -181,7 +182,7 @@ class TestSharing:
             "sha256 must be 64 hexadecimal characters",
             info_id="I-1",
             summary="s",
-            documents=(c.DocumentRef("doc-1", "abc"),),
+            documents=(DocumentRef("doc-1", "abc"),),
         )
 
     def test_info_id_unique(self, registered: World):
@@ -201,7 +202,7 @@ class TestSharing:
 class TestMajorNotices:
     def test_notice_goes_to_everyone_else(self, world: World):
         """A major flag without recipients notifies every other agency in the directory."""
-        world.register(major=c.MajorFlag("N-1", "major food-safety case"))
+        world.register(major=MajorFlag("N-1", "major food-safety case"))
         notice = world.hub.get_case(world.case_id).notices[0]
         assert set(notice.recipients) == {PROC, JUSTICE, ROL, NATURAL}
 
@@ -212,7 +213,7 @@ class TestMajorNotices:
             MARKET,
             info_id="I-1",
             summary="s",
-            major=c.MajorFlag("N-2", "escalating", (PROC,)),
+            major=MajorFlag("N-2", "escalating", (PROC,)),
         )
         assert registered.hub.get_case(registered.case_id).notices[0].recipients == (PROC,)
 
@@ -226,12 +227,12 @@ class TestMajorNotices:
             "ghost",
             info_id="I-1",
             summary="s",
-            major=c.MajorFlag("N-2", "x", ("ghost",)),
+            major=MajorFlag("N-2", "x", ("ghost",)),
         )
 
     def test_acknowledged_once_on_time(self, world: World):
         """Each recipient acknowledges once; on the next working day it is on time."""
-        world.register(major=c.MajorFlag("N-1", "major"))  # Monday 2026-08-03
+        world.register(major=MajorFlag("N-1", "major"))  # Monday 2026-08-03
         world.clock.set(at("2026-08-04", 16))
         world.send(c.AcknowledgeNotice, PROC, notice_id="N-1")
         notice = world.hub.get_case(world.case_id).notices[0]
@@ -249,7 +250,7 @@ class TestMajorNotices:
     def test_late_acknowledgment_counts_working_days(self, world: World):
         """Acknowledged the next Monday, a notice due Friday is one working day late."""
         world.clock.set(at("2026-08-06"))  # Thursday
-        world.register(major=c.MajorFlag("N-1", "major"))  # due Friday 2026-08-07
+        world.register(major=MajorFlag("N-1", "major"))  # due Friday 2026-08-07
         world.clock.set(at("2026-08-10"))  # Monday
         world.send(c.AcknowledgeNotice, JUSTICE, notice_id="N-1")
         assert dict(world.hub.get_case(world.case_id).notices[0].acknowledged) == {JUSTICE: 1}
@@ -261,7 +262,7 @@ class TestMajorNotices:
             MARKET,
             info_id="I-1",
             summary="s",
-            major=c.MajorFlag("N-2", "x", (PROC,)),
+            major=MajorFlag("N-2", "x", (PROC,)),
         )
         refused(
             registered,
@@ -274,7 +275,7 @@ class TestMajorNotices:
 
     def test_outside_recipient_acknowledges_but_cannot_act(self, world: World):
         """A recipient that is not a participant may acknowledge, but not share on the case."""
-        world.register(major=c.MajorFlag("N-1", "major"))
+        world.register(major=MajorFlag("N-1", "major"))
         outcome = world.send(c.AcknowledgeNotice, NATURAL, notice_id="N-1")
         assert isinstance(outcome, Accepted)
         rejected = world.send(c.ShareInformation, NATURAL, info_id="I-9", summary="s")

@@ -9,6 +9,7 @@ from case_builders import MARKET, PROC, SHA, World
 
 from hub.cases import commands as c
 from hub.errors import UnknownCase
+from hub.vocabulary import DocumentRef
 
 
 def test_history_as_of_version(registered: World):
@@ -30,7 +31,7 @@ def test_case_events_carry_envelope_and_payload(registered: World):
             registered.case_ref,
             "I-1",
             "s",
-            (c.DocumentRef("d-1", SHA),),
+            (DocumentRef("d-1", SHA),),
         )
     )
     registered.hub.execute(inbound)

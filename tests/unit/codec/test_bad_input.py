@@ -11,15 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.cases.commands import (
-    CaseRef,
-    Envelope,
-    Inbound,
-    Origin,
-    RegisterCase,
-    RegisterOfficer,
-    Undecodable,
-)
+from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase, RegisterOfficer, Undecodable
 from hub.codec import (
     MAGIC,
     DecodeError,
@@ -30,6 +22,7 @@ from hub.codec import (
     encode_command,
 )
 from hub.codec.testing import commands
+from hub.vocabulary import CaseRef
 
 ORIGIN = Origin("casehub.agency.market-regulation.events", 2, 41)
 ENVELOPE = Envelope(

@@ -24,6 +24,7 @@ from hub.codec import (
     read_kafka_headers,
 )
 from hub.errors import SchemaError
+from hub.vocabulary import CaseRef
 
 COMMAND_CLASSES = {
     cls for cls in vars(c).values() if isinstance(cls, type) and cls.__module__ == c.__name__
@@ -119,7 +120,7 @@ class TestVersions:
         envelope = c.Envelope(
             UUID(int=5), "market-regulation", "mr-1", datetime(2026, 1, 1, tzinfo=UTC)
         )
-        command = c.ShareInformation(envelope, c.CaseRef("market-regulation", "A-1"), "i-1", "s")
+        command = c.ShareInformation(envelope, CaseRef("market-regulation", "A-1"), "i-1", "s")
         from hub.codec import command_to_record  # noqa: PLC0415
 
         event_type, record = command_to_record(command)
@@ -136,7 +137,7 @@ class TestVersions:
         envelope = c.Envelope(
             UUID(int=5), "market-regulation", "mr-1", datetime(2026, 1, 1, tzinfo=UTC)
         )
-        command = c.ShareInformation(envelope, c.CaseRef("market-regulation", "A-1"), "i-1", "s")
+        command = c.ShareInformation(envelope, CaseRef("market-regulation", "A-1"), "i-1", "s")
         from hub.codec import command_to_record  # noqa: PLC0415
 
         event_type, record = command_to_record(command)
@@ -152,7 +153,7 @@ class TestVersions:
         envelope = c.Envelope(
             UUID(int=5), "market-regulation", "mr-1", datetime(2026, 1, 1, tzinfo=UTC)
         )
-        command = c.ShareInformation(envelope, c.CaseRef("market-regulation", "A-1"), "i-1", "s")
+        command = c.ShareInformation(envelope, CaseRef("market-regulation", "A-1"), "i-1", "s")
         raw = encode_command(command)
         assert raw[2:10] == default_catalog().current("InformationShared").fingerprint
 
@@ -201,7 +202,7 @@ class TestSharedRecordVersions:
         envelope = c.Envelope(
             UUID(int=9), "market-regulation", "mr-1", datetime(2026, 1, 1, tzinfo=UTC)
         )
-        command = c.RegisterCase(envelope, c.CaseRef("market-regulation", "A-1"), "t", "c", "s")
+        command = c.RegisterCase(envelope, CaseRef("market-regulation", "A-1"), "t", "c", "s")
         raw = encode_command(command)  # v1 of the committed catalog
         decoded = decode_record(raw, catalog=catalog)
         assert decoded.reader is v2

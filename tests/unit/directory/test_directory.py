@@ -14,6 +14,7 @@ from hub.cases import commands as c
 from hub.cases.views import Accepted, Rejected
 from hub.directory import cli
 from hub.errors import RuleViolation, SetupError, UnknownAgency
+from hub.vocabulary import AgencyRole
 
 
 def rejected(outcome: object, code: str, match: str) -> None:
@@ -100,7 +101,7 @@ class TestCommands:
             agency_id=agency_id,
             name_zh="市生态环境局",
             name_en="Ecology Bureau",
-            role=c.AgencyRole.ENFORCEMENT_AGENCY,
+            role=AgencyRole.ENFORCEMENT_AGENCY,
         )
 
     def test_rule_of_law_office_admits(self, world: World):

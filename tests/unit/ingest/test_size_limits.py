@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import uuid4
 
-from hub.cases.commands import CaseRef, Envelope, Inbound, Origin, RegisterCase
+from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase
 from hub.codec import command_content_hash, encode_command
 from hub.codec.limits import (
     KEPT_BYTES,
@@ -15,6 +15,7 @@ from hub.codec.limits import (
     oversized_record,
 )
 from hub.rules.clocks import TIMEZONE
+from hub.vocabulary import CaseRef
 
 ORIGIN = Origin("casehub.agency.market-regulation.events", 1, 7)
 LIMITS = SizeLimits(inbound_max_bytes=512 * 1024, outbound_max_bytes=1_000_000)

@@ -14,6 +14,7 @@ from case_builders import JUSTICE, World, sqlite_env
 from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY
 
 from hub.cases import commands as c
+from hub.vocabulary import Party
 
 
 @pytest.fixture
@@ -31,8 +32,8 @@ def disputed(world: World) -> World:
         dispute_id="D-1",
         subject="Fine contested",
         parties=(
-            c.Party(APPLICANT, "applicant", APPLICANT_ID),
-            c.Party(NAMELESS_PARTY, "third-party"),
+            Party(APPLICANT, "applicant", APPLICANT_ID),
+            Party(NAMELESS_PARTY, "third-party"),
         ),
     )
     return world

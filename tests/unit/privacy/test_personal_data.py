@@ -22,6 +22,7 @@ from hub.errors import RuleViolation, SetupError
 from hub.ops.deadletters import DeadLetterErased, received_bytes
 from hub.privacy import ERASED, Revealer, UnknownSubject, is_token
 from hub.privacy.subjects import officer_subject, party_subject
+from hub.vocabulary import CaseRef, Party
 
 PEOPLE = (APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME)
 
@@ -39,7 +40,7 @@ def nameless(world: World) -> str:
     return party_subject(world.hub.personal_data.pepper, world.case_ref, NAMELESS_PARTY, "")
 
 
-def parties(world: World) -> list[c.Party]:
+def parties(world: World) -> list[Party]:
     dispute = world.hub.get_case(world.case_id).disputes[0]
     return list(Revealer(world.hub.keystore).reveal_payload(dispute.parties))
 
@@ -66,7 +67,7 @@ class TestSealedBeforeStoring:
                 JUSTICE,
                 dispute_id="D-1",
                 subject="s",
-                parties=(c.Party(APPLICANT, "applicant"),),
+                parties=(Party(APPLICANT, "applicant"),),
             ),
             content=hashlib.sha256(APPLICANT.encode()).hexdigest(),
         )
@@ -81,7 +82,7 @@ class TestSealedBeforeStoring:
                 JUSTICE,
                 dispute_id="D-1",
                 subject="s",
-                parties=(c.Party(APPLICANT, "applicant"),),
+                parties=(Party(APPLICANT, "applicant"),),
             )
         )
         first = world.hub.execute(inbound)
@@ -166,7 +167,7 @@ class TestErasure:
 
     def test_one_person_across_cases_is_erased_everywhere(self, disputed: World):
         """The ID number makes one subject in every case naming the person."""
-        other = c.CaseRef(MARKET, "市监罚〔2026〕2号")
+        other = CaseRef(MARKET, "市监罚〔2026〕2号")
         disputed.send(c.RegisterCase, MARKET, case=other, title="t", category="x", summary="s")
         disputed.send(
             c.OpenDispute,
@@ -174,7 +175,7 @@ class TestErasure:
             case=other,
             dispute_id="D-9",
             subject="s",
-            parties=(c.Party("Wang X.", "applicant", APPLICANT_ID),),
+            parties=(Party("Wang X.", "applicant", APPLICANT_ID),),
         )
         change = disputed.hub.erase_personal_data(applicant(disputed), "request", by="dpo")
         assert len(change.recorded_in) == 2
@@ -196,10 +197,10 @@ class TestErasure:
         command = disputed.build(
             c.OpenDispute,
             JUSTICE,
-            case=c.CaseRef(MARKET, "no-such-case"),
+            case=CaseRef(MARKET, "no-such-case"),
             dispute_id="D-2",
             subject="s",
-            parties=(c.Party(APPLICANT, "applicant", APPLICANT_ID),),
+            parties=(Party(APPLICANT, "applicant", APPLICANT_ID),),
         )
         refused = disputed.hub.execute(replace(disputed.inbound(command), raw=raw))
         assert isinstance(refused, Rejected)
@@ -219,7 +220,7 @@ class TestErasure:
                 JUSTICE,
                 dispute_id="D-3",
                 subject="s",
-                parties=(c.Party(APPLICANT, "applicant", APPLICANT_ID),),
+                parties=(Party(APPLICANT, "applicant", APPLICANT_ID),),
             )
         )
         other = disputed.inbound(

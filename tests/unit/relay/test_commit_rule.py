@@ -17,7 +17,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from hub.cases.application import CaseHub
-from hub.cases.commands import CaseRef, Envelope, Inbound, Origin, RegisterCase, ShareInformation
+from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase, ShareInformation
 from hub.codec import command_content_hash, decode_record
 from hub.demo.story import MARKET_REGULATION, STORY_NAMESPACE
 from hub.ops.metrics import PipelineMetrics
@@ -26,6 +26,7 @@ from hub.relay.relay import Fenced, Relay, RelayOptions
 from hub.serve import testing as t
 from hub.settings import Settings
 from hub.topics import RELAY_POSITION, TIMELINE, agency_topic
+from hub.vocabulary import CaseRef
 
 NOW = datetime(2026, 1, 8, 9, tzinfo=UTC)
 

@@ -4,6 +4,9 @@ The figures come from the ``assessment`` view (``casehub consumers run assessmen
 current; ``casehub consumers rebuild assessment`` fills it from the event store), or, with
 ``--source store``, straight from the event store. Weights: ``config/assessment.toml`` or
 ``--config PATH``.
+
+The verb lives beside the view it reads (consumers may import the hub, never the reverse);
+``hub/assessment`` holds the model, the scoring and the report, and imports no view.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def register(subparsers: Any) -> None:
 
 
 def _facts(settings: Settings, source: str) -> tuple[list[Organ], list[Fact]]:
-    # consumers/ holds the view; imported here so `casehub --help` stays light.
+    # Imported when the verb runs, so `casehub --help` (which loads every verb module) stays light.
     from consumers.assessment import VIEW, organs_and_facts, organs_and_facts_of  # noqa: PLC0415
     from consumers.runner import open_event_store, open_view_store, views_file  # noqa: PLC0415
     from hub.outbound.store import entries_from_store  # noqa: PLC0415
