@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from consumers.testing import story_data_dir
+from devkit.testing.consumers import story_data_dir
 from hub.cli import main
 
 CHROMIUM_FLAGS = (

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.cases.ids import case_id_for
-from hub.demo.story import (
+from devkit.demo.story import (
     APPLICANT,
     CONFIDENTIAL_CASE,
     CONFIDENTIAL_MARKER,
@@ -24,7 +23,8 @@ from hub.demo.story import (
     Tick,
     demo_story,
 )
-from hub.serve.testing import read_topic
+from devkit.testing.serve import read_topic
+from hub.cases.ids import case_id_for
 from hub.settings import PROJECT_ROOT
 from hub.topics import TIMELINE, feed_topic
 

@@ -26,7 +26,7 @@ from kafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from hub.broker.config import cluster_spec
+from devkit.broker.config import cluster_spec
 from hub.cases.commands import CaseRef, Envelope, RegisterCase
 from hub.cli import build_parser
 from hub.publish import AgencyPublisher

@@ -11,8 +11,8 @@ from consumers import assessment, audit_trail, deadlines, notices, rejections, t
 from consumers.records import TimelineEntry
 from consumers.runner import VIEWS, catch_up
 from consumers.store import Positioned, SQLiteViewStore
+from devkit.demo.story import FOOD_CASE, LAND_CASE
 from hub.cases.ids import case_id_for
-from hub.demo.story import FOOD_CASE, LAND_CASE
 
 FOOD = str(case_id_for(FOOD_CASE.owning_agency, FOOD_CASE.case_number))
 LAND = str(case_id_for(LAND_CASE.owning_agency, LAND_CASE.case_number))
