@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Re-install only when pyproject.toml changes.
+# Re-install only when pyproject.toml (the hub's or the dev kit's) changes.
 VENV_STAMP := $(VENV)/.casehub-installed
 JARS_STAMP := deploy/kafka/lib/.stamp
 PYTEST_ARGS ?=
@@ -18,11 +18,11 @@ help: ## list the targets
 deps: ## install the Debian packages the tests need, when missing (as root; `make test` runs it)
 	deploy/deps.sh
 
-venv: $(VENV_STAMP) ## create .venv and install the hub with its dev tools (re-run when pyproject changes)
+venv: $(VENV_STAMP) ## create .venv: the hub with its dev tools, and the dev kit (devkit/) beside it
 
-$(VENV_STAMP): pyproject.toml
+$(VENV_STAMP): pyproject.toml devkit/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./devkit
 	touch $@
 
 jars: $(JARS_STAMP) ## fetch the Kafka broker jars with Maven into deploy/kafka/lib

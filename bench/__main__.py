@@ -80,7 +80,7 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    from hub.broker.testing import session_broker  # noqa: PLC0415
+    from devkit.testing.broker import session_broker  # noqa: PLC0415
     from hub.logging import configure_logging  # noqa: PLC0415
     from hub.runtime import tune_garbage_collector  # noqa: PLC0415
     from hub.settings import load_settings  # noqa: PLC0415

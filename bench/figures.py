@@ -84,7 +84,7 @@ class Bench:
 
     @property
     def directory_file(self) -> Path:
-        from hub.serve import testing as t  # noqa: PLC0415
+        from devkit.testing import serve as t  # noqa: PLC0415
 
         path = self.workdir / "directory.toml"
         if not path.exists():
@@ -93,8 +93,8 @@ class Bench:
 
     def fresh_kafka(self) -> None:
         """Delete the hub's topics and groups, then create the topics of every agency."""
-        from hub.demo.story import AGENCIES  # noqa: PLC0415
-        from hub.serve import testing as t  # noqa: PLC0415
+        from devkit.demo.story import AGENCIES  # noqa: PLC0415
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.topics import ensure_topics  # noqa: PLC0415
 
         t.reset_kafka(self.settings)
@@ -364,8 +364,8 @@ class Bench:
 
     def fresh_relay_position(self) -> None:
         """Forget the relay's position (delete its topic): the next relay starts at 1."""
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.kafka.admin import KafkaAdmin  # noqa: PLC0415
-        from hub.serve import testing as t  # noqa: PLC0415
         from hub.topics import RELAY_POSITION, ensure_topics  # noqa: PLC0415
 
         with KafkaAdmin(self.settings, client_id="casehub-bench") as admin:
@@ -377,8 +377,8 @@ class Bench:
         self, store: Path, *, events: int | None = None, profile: bool = False
     ) -> dict[str, Any]:
         """Relay the store from its start up to its ``events``-th case or directory event."""
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.relay.relay import Relay  # noqa: PLC0415
-        from hub.serve import testing as t  # noqa: PLC0415
         from hub.serve.wiring import open_hub  # noqa: PLC0415
 
         settings = self.settings.with_overrides(store="sqlite", sqlite_path=str(store))
@@ -456,8 +456,8 @@ class Bench:
         return produce(self.settings, topic, records, os.urandom(max(1, int(size) - 36)))
 
     def _ensure_scratch_topic(self, topic: str, partitions: int) -> None:
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.kafka.admin import KafkaAdmin, NewTopicSpec  # noqa: PLC0415
-        from hub.serve import testing as t  # noqa: PLC0415
 
         with KafkaAdmin(self.settings, client_id="casehub-bench") as admin:
             admin.create_topics([NewTopicSpec(topic, max(1, partitions), 1, {})])
@@ -594,7 +594,7 @@ class Bench:
 
     # --- latency -------------------------------------------------------------------------------
     def fig_latency(self) -> None:
-        from hub.serve import testing as t  # noqa: PLC0415
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.serve.wiring import open_hub  # noqa: PLC0415
 
         self.fresh_kafka()
@@ -657,7 +657,7 @@ class Bench:
     @contextmanager
     def serving(self, settings: Settings, name: str) -> Iterator[subprocess.Popen[bytes]]:
         """``casehub serve`` as a subprocess over ``settings``' store; SIGTERM on exit."""
-        from hub.serve import testing as t  # noqa: PLC0415
+        from devkit.testing import serve as t  # noqa: PLC0415
 
         env = t.serve_env(settings, settings.sqlite_file)
         env["CASEHUB_METRICS_PORT"] = "0"
@@ -686,8 +686,8 @@ class Bench:
     ) -> tuple[dict[UUID, float], dict[UUID, float]]:
         """Publish at LATENCY_RATE; when each event id became visible in the audit view."""
         from consumers.store import SQLiteViewStore  # noqa: PLC0415
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.publish import AgencyPublisher  # noqa: PLC0415
-        from hub.serve import testing as t  # noqa: PLC0415
 
         seen: dict[UUID, float] = {}
 
@@ -797,7 +797,7 @@ class Bench:
 
     # --- memory --------------------------------------------------------------------------------
     def fig_memory(self) -> None:
-        from hub.serve import testing as t  # noqa: PLC0415
+        from devkit.testing import serve as t  # noqa: PLC0415
         from hub.serve.wiring import open_hub  # noqa: PLC0415
 
         self.fresh_kafka()
@@ -882,7 +882,7 @@ def _all_rows(app: Any, case_id: UUID) -> list[Any]:
 
 def _nth_publishing_notification(app: Any, events: int) -> int | None:
     """The id of the ``events``-th case or directory event in the notification log."""
-    from hub.serve import testing as t  # noqa: PLC0415
+    from devkit.testing import serve as t  # noqa: PLC0415
 
     seen, start = 0, 1
     while True:

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
+from devkit.demo.story import ECOLOGY_ENVIRONMENT, MARKET_REGULATION, NATURAL_RESOURCES
 from hub.cases.commands import AddParticipant, Command, Envelope, RegisterCase, ShareInformation
-from hub.demo.story import ECOLOGY_ENVIRONMENT, MARKET_REGULATION, NATURAL_RESOURCES
 from hub.vocabulary import CaseRef, DocumentRef
 
 BENCH_NAMESPACE = uuid5(NAMESPACE_URL, "https://casehub.example/bench")
@@ -94,10 +94,10 @@ def load(cases: int, events_per_case: int, *, tag: str) -> list[tuple[str, Comma
 
 def admit_directory(app: Any) -> None:
     """Apply the operator's file and the story's directory commands straight to the store."""
+    from devkit.testing import serve as t  # noqa: PLC0415
     from hub.cases.commands import Inbound, Origin  # noqa: PLC0415
     from hub.cases.views import Rejected  # noqa: PLC0415
     from hub.codec import command_content_hash  # noqa: PLC0415
-    from hub.serve import testing as t  # noqa: PLC0415
     from hub.topics import agency_topic  # noqa: PLC0415
 
     for offset, (agency, command) in enumerate(t.directory_commands()):

@@ -9,6 +9,10 @@ Verbs are loaded lazily: ``casehub publish ...`` imports only the publisher's mo
 publisher SDK's machines (``pip install casehub``, without the ``server`` extra) run it
 without the hub's packages. A verb whose module needs a package that is not installed is
 still listed, and says which extra to install instead of failing with a traceback.
+
+The development verbs (``casehub demo``, ``casehub broker``) are not the product's: the dev kit
+(``devkit/``, installed by ``make venv``) adds them through the ``casehub.commands`` entry-point
+group (``hub.extensions``), read from the installed metadata without importing the dev kit.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import importlib
 import sys
 from collections.abc import Iterable, Sequence
 
+from hub import extensions
 from hub.errors import CaseHubError, SetupError
 from hub.logging import configure_logging, get_logger
 from hub.settings import Settings, load_settings
 
-#: Each verb and the modules that register it, in the order ``--help`` lists them.
+#: Each verb of the product and the modules that register it, in the order ``--help`` lists
+#: them; an installed dev kit's verbs follow (``command_groups``).
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
-    "broker": ("hub.broker.cli",),
     "schemas": ("hub.codec.cli",),
     "publish": ("hub.publish.cli",),
     "directory": ("hub.directory.cli",),
@@ -37,7 +42,6 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "audit": ("hub.audit.cli",),
     "assessment": ("consumers.assessment_cli",),
     "security": ("hub.security.cli",),
-    "demo": ("hub.demo.cli",),
     # Personal data: subjects, erase, correct (hub/privacy); then hub-keygen joins that group,
     # or makes a minimal one of its own where the hub's packages are missing (an agency's
     # machine needs only the sealing key).
@@ -46,9 +50,17 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
 
 #: What a machine with the SDK alone installs to run the hub's own verbs.
 SERVER_EXTRA = "casehub[server]"
-_OWN_PACKAGES = frozenset({"hub", "consumers"})
+_OWN_PACKAGES = frozenset({"hub", "consumers", "devkit"})
 
 log = get_logger(__name__)
+
+
+def command_groups() -> dict[str, tuple[str, ...]]:
+    """The product's verbs, then those an installed dev kit adds (none of them imported)."""
+    groups = dict(COMMAND_GROUPS)
+    for verb, module_name in extensions.command_modules().items():
+        groups[verb] = (*groups.get(verb, ()), module_name)
+    return groups
 
 
 def build_parser(verbs: Iterable[str] | None = None) -> argparse.ArgumentParser:
@@ -56,9 +68,10 @@ def build_parser(verbs: Iterable[str] | None = None) -> argparse.ArgumentParser:
     parser = _root_parser(add_help=True)
     subparsers = parser.add_subparsers(dest="group", metavar="COMMAND")
     subparsers.required = True
-    for verb in COMMAND_GROUPS if verbs is None else verbs:
+    groups = command_groups()
+    for verb in groups if verbs is None else verbs:
         missing: str | None = None
-        for module_name in COMMAND_GROUPS[verb]:
+        for module_name in groups[verb]:
             try:
                 module = importlib.import_module(module_name)
             except ModuleNotFoundError as exc:
@@ -117,7 +130,7 @@ def _chosen_verb(argv: Sequence[str]) -> str | None:
     pre.add_argument("verb", nargs="?")
     known, _rest = pre.parse_known_args(argv)
     verb: str | None = known.verb
-    return verb if verb in COMMAND_GROUPS else None
+    return verb if verb in command_groups() else None
 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:

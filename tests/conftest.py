@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.broker.testing import session_broker
+from devkit.testing.broker import session_broker
 from hub.errors import SetupError
 from hub.settings import Settings, load_settings
 

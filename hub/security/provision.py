@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from hub import extensions
 from hub.security.acls import acls_for
 from hub.security.admin import AclChanges, SecurityAdmin
 from hub.security.credentials import Secret, generate_password, upsert_credentials_file
@@ -21,21 +22,8 @@ from hub.settings import Settings
 def local_super_user(settings: Settings, *, tls: bool = False) -> Settings:
     """``settings`` connecting to the local sasl-profile broker as its super user, over
     SASL_PLAINTEXT (or SASL_SSL trusting the development CA): the operator's connection in
-    development, the demo and the tests."""
-    from hub.broker import cluster_spec, sasl_credentials  # noqa: PLC0415
-    from hub.broker.config import broker_tls  # noqa: PLC0415
-
-    nodes = cluster_spec(settings, "sasl")
-    user, password = sasl_credentials(settings)
-    return settings.with_overrides(
-        kafka_bootstrap=",".join(
-            (n.tls_bootstrap or n.bootstrap) if tls else n.bootstrap for n in nodes
-        ),
-        kafka_security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
-        kafka_sasl_username=user,
-        kafka_sasl_password=password,
-        kafka_ssl_cafile=str(broker_tls(settings).ca_cert) if tls else "",
-    )
+    development, the demo and the tests. That broker is the dev kit's (``hub.extensions``)."""
+    return extensions.local_super_user(settings, tls=tls)
 
 
 def directory_agencies(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.testing import story_data_dir
+from devkit.testing.consumers import story_data_dir
 from hub.cli import main
 
 CHROMIUM_FLAGS = (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.demo.story import (
+from devkit.demo.story import (
     APPLICANT,
     CONFIDENTIAL_CASE,
     CONFIDENTIAL_MARKER,
@@ -23,8 +23,8 @@ from hub.demo.story import (
     Tick,
     demo_story,
 )
+from devkit.testing.serve import read_topic
 from hub.ids import case_id_for
-from hub.serve.testing import read_topic
 from hub.settings import PROJECT_ROOT
 from hub.topics import TIMELINE, feed_topic
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
+from devkit.demo.clock import StoryClock
+from devkit.testing import serve as t
 from hub.cases.hashing import event_hash
 from hub.cli import main
-from hub.demo.clock import StoryClock
 from hub.ids import case_id_for
-from hub.serve import testing as t
 from hub.settings import Settings
 
 pytestmark = pytest.mark.kafka
@@ -44,7 +44,7 @@ class Told:
 
 def _tell_story(server: Any, clock: StoryClock) -> None:
     """Every step of the demo story at its moment, each waited for, as `casehub demo` does."""
-    from hub.demo.story import Tick, story  # noqa: PLC0415
+    from devkit.demo.story import Tick, story  # noqa: PLC0415
     from hub.publish import AgencyPublisher  # noqa: PLC0415
     from hub.scheduler import Scheduler  # noqa: PLC0415
     from hub.topics import TopicAdmin, agency_topic  # noqa: PLC0415
@@ -75,8 +75,8 @@ def _tell_story(server: Any, clock: StoryClock) -> None:
 @pytest.fixture(scope="module")
 def told(hub_settings, tmp_path_factory):
     """The story told through a pipeline on a private broker; the hub stopped, the broker up."""
-    from hub.broker.ports import port_is_free  # noqa: PLC0415
-    from hub.demo.story import Step, story  # noqa: PLC0415
+    from devkit.broker.ports import port_is_free  # noqa: PLC0415
+    from devkit.demo.story import Step, story  # noqa: PLC0415
     from hub.ingest.loop import IngestOptions  # noqa: PLC0415
     from hub.topics import ensure_topics  # noqa: PLC0415
 

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from hub.serve import testing as t
+from devkit.testing import serve as t
 from hub.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]

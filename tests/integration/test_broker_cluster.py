@@ -8,7 +8,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
-from hub.broker import broker_down, broker_up, client_config
+from devkit.broker import broker_down, broker_up, client_config
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 
-from hub.broker import broker_down, broker_up, client_config
+from devkit.broker import broker_down, broker_up, client_config
 
 pytestmark = pytest.mark.kafka
 

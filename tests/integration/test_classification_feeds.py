@@ -1,6 +1,6 @@
 """Classification through the running pipeline, over the raw bytes Kafka holds.
 
-Two enforcement agencies and three cases (one CONFIDENTIAL, ``consumers.testing``) go through
+Two enforcement agencies and three cases (one CONFIDENTIAL, ``devkit.testing.consumers``) go through
 ``casehub serve`` (ingest, relay) on a real broker. The confidential case's title, summary
 and notice text must be absent from the raw records of every feed not entitled to them (the
 uncleared participant, the Rule-of-Law Office, the non-participant), present on the cleared
@@ -20,16 +20,16 @@ import pytest
 from consumers import timelines
 from consumers.runner import KafkaViewRunner
 from consumers.store import SQLiteViewStore
-from consumers.testing import (
+from devkit.demo.story import Step
+from devkit.testing import serve as t
+from devkit.testing.consumers import (
     CLASSIFICATION_CLEARANCES,
     CONFIDENTIAL_STRINGS,
     classification_story,
 )
 from hub.cli import main
-from hub.demo.story import Step
 from hub.ids import case_id_for
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.topics import TIMELINE, feed_topic
 
 pytestmark = pytest.mark.kafka

@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from consumers import audit_trail, deadlines, rejections
 from consumers.runner import KafkaViewRunner, catch_up
 from consumers.store import SQLiteViewStore
-from consumers.testing import story_hub
+from devkit.testing.consumers import story_hub
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.kafka.clients import transactional_producer
 from hub.relay.records import CaseStates, RecordMapper

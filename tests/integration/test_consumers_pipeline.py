@@ -12,8 +12,8 @@ import pytest
 
 from consumers.runner import VIEWS, KafkaViewRunner, catch_up
 from consumers.store import SQLiteViewStore
+from devkit.testing import serve as t
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 
 pytestmark = pytest.mark.kafka
 

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from consumers.store_postgres import PostgresViewStore
-from consumers.testing import ViewStoreContract
+from devkit.testing.consumers import ViewStoreContract
 
 pytestmark = pytest.mark.postgres
 

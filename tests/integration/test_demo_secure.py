@@ -24,11 +24,11 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import TopicAuthorizationFailedError
 
-from hub.broker import sasl_credentials
-from hub.broker.testing import session_broker
-from hub.demo.run import DemoOptions, run_demo
-from hub.demo.secure import CREDENTIALS_FILE, SecureRun
-from hub.demo.story import AGENCIES, MARKET_REGULATION, NATURAL_RESOURCES, Step, Tick, demo_story
+from devkit.broker import sasl_credentials
+from devkit.demo.run import DemoOptions, run_demo
+from devkit.demo.secure import CREDENTIALS_FILE, SecureRun
+from devkit.demo.story import AGENCIES, MARKET_REGULATION, NATURAL_RESOURCES, Step, Tick, demo_story
+from devkit.testing.broker import session_broker
 from hub.kafka import clients
 from hub.kafka.config import ClientConfig
 from hub.publish.connection import kafka_config

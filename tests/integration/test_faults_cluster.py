@@ -16,12 +16,12 @@ from uuid import uuid4
 
 import pytest
 
-from hub.broker import broker_down, broker_status, broker_up, kill_node, profile_settings
-from hub.broker.config import PROJECT_ROOT
+from devkit.broker import broker_down, broker_status, broker_up, kill_node, profile_settings
+from devkit.broker.config import PROJECT_ROOT
+from devkit.testing import cluster as c
+from devkit.testing import serve as t
 from hub.kafka.errors import KafkaUnavailable
 from hub.relay.position import read_position
-from hub.serve import cluster_testing as c
-from hub.serve import testing as t
 from hub.serve.wiring import open_hub
 from hub.topics import RELAY_TRANSACTIONAL_ID, TIMELINE, agency_topic
 

@@ -18,10 +18,10 @@ from datetime import datetime
 
 import pytest
 
+from devkit.testing import serve as t
 from hub.ids import DIRECTORY_ID
 from hub.relay.faults import FAULT_EXIT_CODE
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.serve.wiring import open_hub
 from hub.topics import TIMELINE, agency_topic
 

@@ -12,10 +12,10 @@ from uuid import uuid5
 
 import pytest
 
+from devkit.demo.story import JUSTICE_BUREAU, MARKET_REGULATION, PROCURATORATE, STORY_NAMESPACE
+from devkit.testing import serve as t
 from hub.cases.commands import Envelope, ShareInformation
-from hub.demo.story import JUSTICE_BUREAU, MARKET_REGULATION, PROCURATORATE, STORY_NAMESPACE
 from hub.ids import case_id_for
-from hub.serve import testing as t
 from hub.serve.wiring import open_hub
 from hub.topics import agency_topic
 from hub.vocabulary import CaseRef

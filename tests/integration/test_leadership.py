@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from devkit.testing import serve as t
 from hub.leadership import Leadership
-from hub.serve import testing as t
 from hub.topics import ensure_topics
 
 pytestmark = pytest.mark.kafka

@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from hub.demo.story import MARKET_REGULATION
+from devkit.demo.story import MARKET_REGULATION
+from devkit.testing import serve as t
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.kafka.clients import producer, transactional_producer
 from hub.kafka.reader import read_topic
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.settings import PROJECT_ROOT
 from hub.topics import INGEST_GROUP, TIMELINE, agency_topic
 

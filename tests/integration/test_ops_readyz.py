@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from devkit.testing import serve as t
 from hub.relay.position import read_position_record
-from hub.serve import testing as t
 from hub.settings import Settings
 
 pytestmark = pytest.mark.kafka

@@ -17,15 +17,15 @@ from uuid import uuid4
 
 import pytest
 
+from devkit.demo.story import JUSTICE_BUREAU, LAND_CASE
+from devkit.testing import serve as t
 from hub.cases.commands import Envelope, OpenDispute, RegisterOfficer
 from hub.cli import main
-from hub.demo.story import JUSTICE_BUREAU, LAND_CASE
 from hub.directory.bootstrap import load_directory_file
 from hub.ops.deadletters import DeadLetterErased, redrive
 from hub.privacy import ERASED
 from hub.privacy.subjects import party_subject
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.topics import DEADLETTER, TIMELINE, feed_topic
 from hub.vocabulary import CaseRef, Party
 

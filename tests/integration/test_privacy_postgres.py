@@ -5,23 +5,18 @@ Each test gets its own schema (dropped afterwards) and its own key store in a te
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "cases"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "privacy"))
-
 from case_builders import JUSTICE, World
-from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME
-
 from hub.cases import commands as c
 from hub.privacy import ERASED, Revealer
 from hub.privacy.subjects import party_subject
 from hub.vocabulary import Party
+from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME
 
 pytestmark = pytest.mark.postgres
 

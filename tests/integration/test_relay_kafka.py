@@ -15,16 +15,16 @@ from uuid import uuid5
 
 import pytest
 
+from devkit.demo.story import MARKET_REGULATION, STORY_NAMESPACE
+from devkit.testing import serve as t
 from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase, ShareInformation
 from hub.codec import command_content_hash, decode_record
-from hub.demo.story import MARKET_REGULATION, STORY_NAMESPACE
 from hub.ids import case_id_for
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.kafka.reader import read_topic
 from hub.ops.metrics import PipelineMetrics
 from hub.relay.position import read_position, read_position_record
 from hub.relay.relay import Relay, RelayOptions
-from hub.serve import testing as t
 from hub.serve.wiring import open_hub
 from hub.topics import DEADLETTER, TIMELINE, agency_topic, ensure_topics, feed_topic
 from hub.vocabulary import CaseRef

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,19 +18,17 @@ from pathlib import Path
 
 import pytest
 
+from checkout import copy_sources
 from hub.cases.commands import Inbound, Origin
 from hub.codec import EVENT_COMMANDS, command_from_json, decode_inbound, default_catalog
 from hub.codec.examples import example_json
 from hub.errors import SetupError
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.kafka.reader import read_topic
-from hub.settings import PROJECT_ROOT
 from hub.topics import agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-#: What a checkout holds that the distribution is built from.
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "hub", "consumers", "schemas")
 SERVER_ONLY = ("confluent_kafka", "eventsourcing", "prometheus_client", "psycopg", "holidays")
 
 
@@ -39,15 +36,7 @@ SERVER_ONLY = ("confluent_kafka", "eventsourcing", "prometheus_client", "psycopg
 def sdk_venv(tmp_path_factory) -> Path:
     """A fresh virtual environment with the repository installed without extras."""
     root = tmp_path_factory.mktemp("sdk")
-    source = root / "src"
-    source.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in SOURCES:
-        path = PROJECT_ROOT / name
-        if path.is_dir():
-            shutil.copytree(path, source / name, ignore=ignore)
-        else:
-            shutil.copy2(path, source / name)
+    source = copy_sources(root / "src")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

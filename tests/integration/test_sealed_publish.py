@@ -16,17 +16,17 @@ from uuid import uuid4
 import pytest
 from kafka import KafkaProducer
 
+from devkit.demo.story import MARKET_REGULATION, OFFICERS
+from devkit.testing import serve as t
 from hub.cases.commands import AdmitAgency, Envelope, RegisterOfficer
 from hub.cli import main
 from hub.codec import command_to_json, command_to_record, default_catalog, encode_command
 from hub.codec.sealed import personal_values, plaintext_counts
-from hub.demo.story import MARKET_REGULATION, OFFICERS
 from hub.ids import DIRECTORY_ID
 from hub.privacy.sealing import SEALED_PREFIX, generate_key_files, load_public_key
 from hub.publish import AgencyPublisher, record_key
 from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.topics import agency_topic
 
 pytestmark = pytest.mark.kafka

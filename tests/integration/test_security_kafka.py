@@ -26,13 +26,13 @@ from kafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from hub.broker.config import cluster_spec
+from devkit.broker.config import cluster_spec
+from devkit.testing import security as st
 from hub.cases.commands import Envelope, RegisterCase
 from hub.cli import build_parser
 from hub.publish import AgencyPublisher
 from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
-from hub.security import testing as st
 from hub.security.acls import acls_for, agency_prefix
 from hub.security.admin import SecurityAdmin
 from hub.security.credentials import Secret

@@ -16,12 +16,12 @@ from uuid import uuid4
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 
+from devkit.testing import security as st
+from devkit.testing import serve as t
 from hub.cases.commands import Envelope, RegisterCase
 from hub.codec import decode_record, encode_command
 from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
-from hub.security import testing as st
-from hub.serve import testing as t
 from hub.topics import DEADLETTER, agency_topic, feed_topic
 from hub.vocabulary import CaseRef
 

@@ -15,9 +15,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from devkit.demo.story import MARKET_REGULATION, PROCURATORATE
+from devkit.testing import serve as t
 from hub.cases.commands import Envelope, RegisterCase, ShareInformation
 from hub.codec import MAGIC, decode_record, encode_command
-from hub.demo.story import MARKET_REGULATION, PROCURATORATE
 from hub.ids import DIRECTORY_ID, case_id_for
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.kafka.clients import producer
@@ -25,7 +26,6 @@ from hub.privacy.subjects import rejection_subject
 from hub.privacy.tokens import open_bytes
 from hub.publish import AgencyPublisher
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.topics import DEADLETTER, TIMELINE, agency_topic, feed_topic
 from hub.vocabulary import CaseRef
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from eventsourcing.cryptography import AESCipher
 
+from devkit.testing import serve as t
 from hub.cli import main
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.settings import Settings
 
 pytestmark = pytest.mark.kafka
@@ -200,11 +200,11 @@ def test_a_restore_with_the_wrong_key_writes_nothing(told, tmp_path, monkeypatch
 
 def append_unpublished_case() -> None:
     """Record a case straight into the store, bypassing Kafka (the relay is not running)."""
+    from devkit.demo.story import MARKET_REGULATION  # noqa: PLC0415
     from hub.cases.application import CaseHub  # noqa: PLC0415
     from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase  # noqa: PLC0415
     from hub.cases.store import store_env  # noqa: PLC0415
     from hub.cases.views import Accepted  # noqa: PLC0415
-    from hub.demo.story import MARKET_REGULATION  # noqa: PLC0415
     from hub.settings import load_settings  # noqa: PLC0415
     from hub.vocabulary import CaseRef  # noqa: PLC0415
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,14 @@ from uuid import uuid4
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "cases"))
-
 from case_builders import MARKET, World, sqlite_env
-from store_contract import PersistentStoreContract
-
 from hub.cases import commands as c
 from hub.cases.store import store_env
 from hub.cli import main
 from hub.settings import Settings
 from hub.store.keys import StoreKeyError, cipher_env, parse_key
 from hub.vocabulary import CaseRef
+from store_contract import PersistentStoreContract
 
 KEY_A = AESCipher.create_key(32)
 KEY_B = AESCipher.create_key(32)

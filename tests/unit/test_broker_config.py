@@ -8,16 +8,17 @@ import socket
 
 import pytest
 
-from hub.broker import config as broker_config
-from hub.broker import local, testing
-from hub.broker.config import (
+from devkit.broker import config as broker_config
+from devkit.broker import local
+from devkit.broker.config import (
     cluster_spec,
     new_cluster_id,
     parse_properties,
     render_properties,
     sasl_credentials,
 )
-from hub.broker.ports import port_is_free, require_free
+from devkit.broker.ports import port_is_free, require_free
+from devkit.testing import broker as testing
 from hub.errors import SetupError
 from hub.settings import Settings
 

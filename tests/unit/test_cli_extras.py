@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from hub import cli
+from hub import cli, extensions
+from hub.errors import SetupError
+from hub.settings import Settings
 
 #: As if confluent-kafka were not installed (the SDK-only install): ``None`` in
 #: ``sys.modules`` makes every import of it raise ``ModuleNotFoundError``. A process of its
@@ -51,3 +53,31 @@ def test_publish_loads_only_its_own_verb():
     parser = cli.build_parser(["publish"])
     args = parser.parse_args(["publish", "--agency", "a", "f.jsonl"])
     assert args.group == "publish"
+
+
+def test_the_dev_kits_verbs_come_from_its_entry_points():
+    """`casehub demo` and `casehub broker` are the installed dev kit's, not the product's."""
+    assert "demo" not in cli.COMMAND_GROUPS
+    assert "broker" not in cli.COMMAND_GROUPS
+    groups = cli.command_groups()
+    assert groups["demo"] == ("devkit.demo.cli",)
+    assert groups["broker"] == ("devkit.broker.cli",)
+    assert cli._chosen_verb(["demo", "--lang", "en"]) == "demo"
+    args = cli.build_parser(["broker"]).parse_args(["broker", "status"])
+    assert args.group == "broker"
+
+
+def test_without_the_dev_kit_its_verbs_are_unknown(monkeypatch):
+    """A wheel-installed hub has no dev verbs: `casehub demo` is an unknown command."""
+    monkeypatch.setattr(extensions, "entry_points", lambda **_kw: ())
+    assert "demo" not in cli.command_groups()
+    assert cli._chosen_verb(["demo"]) is None
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["demo"])
+
+
+def test_the_local_broker_without_the_dev_kit_says_how_to_install_it(monkeypatch, tmp_path):
+    """`--local-broker` reaches the dev kit's broker through an entry point, or names it."""
+    monkeypatch.setattr(extensions, "entry_points", lambda **_kw: ())
+    with pytest.raises(SetupError, match=r"pip install -e \./devkit"):
+        extensions.local_super_user(Settings(data_dir=tmp_path))

@@ -6,18 +6,13 @@ import io
 import json
 from datetime import timedelta
 
-from consumers.testing import memory_store
-from hub.audit.history import CaseRef as AuditCaseRef
-from hub.audit.history import History, history_for
-from hub.cases.application import CaseHub
-from hub.cases.views import Accepted, Rejected
-from hub.demo import protection
-from hub.demo.clock import StoryClock
-from hub.demo.directory import operator_directory_toml
-from hub.demo.protection import ERASED_BY, ERASURE_REASON, land_history, parties_line
-from hub.demo.replay import run_story
-from hub.demo.run import Console
-from hub.demo.story import (
+from devkit.demo import protection
+from devkit.demo.clock import StoryClock
+from devkit.demo.directory import operator_directory_toml
+from devkit.demo.protection import ERASED_BY, ERASURE_REASON, land_history, parties_line
+from devkit.demo.replay import run_story
+from devkit.demo.run import Console
+from devkit.demo.story import (
     APPLICANT,
     CONFIDENTIAL_CASE,
     CONFIDENTIAL_MARKER,
@@ -35,6 +30,11 @@ from hub.demo.story import (
     demo_story,
     story,
 )
+from devkit.testing.consumers import memory_store
+from hub.audit.history import CaseRef as AuditCaseRef
+from hub.audit.history import History, history_for
+from hub.cases.application import CaseHub
+from hub.cases.views import Accepted, Rejected
 from hub.privacy import ERASED
 from hub.privacy.access import Reader
 from hub.privacy.reveal_views import ReadingLens

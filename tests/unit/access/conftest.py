@@ -1,10 +1,10 @@
-"""Three cases, one confidential, lived through in memory (``consumers.testing``)."""
+"""Three cases, one confidential, lived through in memory (``devkit.testing.consumers``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from consumers.testing import CLASSIFICATION_CLEARANCES, classification_story, story_hub
+from devkit.testing.consumers import CLASSIFICATION_CLEARANCES, classification_story, story_hub
 from hub.privacy.access import AccessPolicy, clearances_from
 from hub.settings import Settings
 

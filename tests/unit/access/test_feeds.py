@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from consumers.testing import CONFIDENTIAL_STRINGS
+from devkit.testing.consumers import CONFIDENTIAL_STRINGS
 from hub.codec import decode_record
 from hub.ids import case_id_for
 from hub.relay.records import TIMELINE_EVENT, CaseStates, RecordMapper

@@ -10,7 +10,7 @@ import pytest
 from consumers import timelines
 from consumers.runner import catch_up
 from consumers.store import SQLiteViewStore
-from consumers.testing import CONFIDENTIAL_STRINGS
+from devkit.testing.consumers import CONFIDENTIAL_STRINGS
 from hub.audit.history import AuditError, CaseRef, history, read_as
 from hub.audit.render import render_history
 from hub.ids import case_id_for

@@ -9,7 +9,7 @@ import pytest
 
 from consumers.assessment import organs_and_facts_of
 from consumers.records import entries_from_store
-from consumers.testing import story_data_dir, story_hub
+from devkit.testing.consumers import story_data_dir, story_hub
 from hub.assessment.config import load_config
 from hub.assessment.scoring import score_year
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from consumers.testing import story_data_dir, story_hub
+from devkit.testing.consumers import story_data_dir, story_hub
 from hub.audit.history import parse_case_ref
 
 FOOD = "market-regulation/市监案〔2026〕001号"

@@ -9,8 +9,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from case_builders import GENESIS, MARKET, PROC, World, at, sqlite_env
 
+from case_builders import GENESIS, MARKET, PROC, World, at, sqlite_env
 from hub.cases import commands as c
 from hub.cases.hashing import canonical_json, event_hash
 from hub.errors import UnknownCase

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from case_builders import MARKET, NATURAL, PROC, World, at
-
 from hub.cases import commands as c
 from hub.cases.views import Accepted
 from hub.vocabulary import CaseRef, DeadlineKind, MajorFlag

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, refused
 
+from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, refused
 from hub.cases import commands as c
 from hub.privacy import Revealer, is_token
 from hub.vocabulary import Party

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from case_builders import AGENCIES, POPO_ENV, SHA, World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from case_builders import AGENCIES, POPO_ENV, SHA, World
 from hub.cases import commands as c
 from hub.cases import viewing
 from hub.cases.domainmodel import Case

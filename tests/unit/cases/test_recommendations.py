@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, at, refused
 
+from case_builders import JUSTICE, MARKET, NATURAL, PROC, World, at, refused
 from hub.cases import commands as c
 from hub.vocabulary import Adoption, DeadlineKind, EscalationChannel, ReviewOutcome
 

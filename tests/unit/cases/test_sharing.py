@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from case_builders import JUSTICE, MARKET, NATURAL, PROC, ROL, SHA, World, at, refused
-
 from hub.cases import commands as c
 from hub.cases.application import CaseHub
 from hub.cases.views import Accepted, Rejected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from case_builders import POPO_ENV
 from store_contract import StoreContract
 

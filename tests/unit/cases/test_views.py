@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from case_builders import MARKET, PROC, SHA, World
 
+from case_builders import MARKET, PROC, SHA, World
 from hub.cases import commands as c
 from hub.errors import UnknownCase
 from hub.vocabulary import DocumentRef

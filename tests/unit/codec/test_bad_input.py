@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devkit.testing.codec import commands
 from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase, RegisterOfficer, Undecodable
 from hub.codec import (
     MAGIC,
@@ -21,7 +22,6 @@ from hub.codec import (
     default_catalog,
     encode_command,
 )
-from hub.codec.testing import commands
 from hub.vocabulary import CaseRef
 
 ORIGIN = Origin("casehub.agency.market-regulation.events", 2, 41)

@@ -17,6 +17,7 @@ import avro.schema
 import pytest
 from hypothesis import given, settings
 
+from devkit.testing.codec import commands
 from hub.codec import (
     MAGIC,
     command_from_json,
@@ -26,7 +27,6 @@ from hub.codec import (
     encode_command,
 )
 from hub.codec.examples import example_json
-from hub.codec.testing import commands
 
 # --- the specification, independently -----------------------------------------------------
 _EMPTY64 = 0xC15D213AA4D7A795

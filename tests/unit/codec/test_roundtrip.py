@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devkit.testing.codec import command_of, commands
 from hub.cases.commands import Inbound, Origin
 from hub.codec import (
     EVENT_COMMANDS,
@@ -19,7 +20,6 @@ from hub.codec import (
     encode_command,
     event_type_of,
 )
-from hub.codec.testing import command_of, commands
 
 ORIGIN = Origin("casehub.agency.x.events", 0, 7)
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from consumers.records import dead_letters_from_store, entries_from_store
-from consumers.testing import story_data_dir, story_hub
+from devkit.testing.consumers import story_data_dir, story_hub
 
 
 @pytest.fixture(scope="session")

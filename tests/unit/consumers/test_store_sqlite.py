@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consumers.store import SQLiteViewStore
-from consumers.testing import ViewStoreContract
+from devkit.testing.consumers import ViewStoreContract
 
 
 class TestSQLiteViewStore(ViewStoreContract):

@@ -11,7 +11,7 @@ from consumers import assessment, audit_trail, deadlines, notices, rejections, t
 from consumers.records import TimelineEntry
 from consumers.runner import VIEWS, catch_up
 from consumers.store import Positioned, SQLiteViewStore
-from hub.demo.story import FOOD_CASE, LAND_CASE
+from devkit.demo.story import FOOD_CASE, LAND_CASE
 from hub.ids import case_id_for
 
 FOOD = str(case_id_for(FOOD_CASE.owning_agency, FOOD_CASE.case_number))

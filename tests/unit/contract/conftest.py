@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.testing import story_hub
+from devkit.testing.consumers import story_hub
 
 
 @pytest.fixture(scope="session")

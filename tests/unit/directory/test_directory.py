@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from case_builders import JUSTICE, MARKET, PROC, ROL, World, at
 
+from case_builders import JUSTICE, MARKET, PROC, ROL, World, at
 from hub.cases import commands as c
 from hub.cases.views import Accepted, Rejected
 from hub.directory import cli

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from devkit.testing import serve as t
 from hub.cases import application
 from hub.directory import bootstrap
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.serve.wiring import PipelineHub, hub_env
 from hub.settings import Settings
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import OperationalError
 
+from devkit.testing import serve as t
 from hub.codec import encode_command
 from hub.ingest.loop import Ingest, IngestOptions
 from hub.ingest.store import IngestStore
 from hub.kafka.group import PAUSED
 from hub.kafka.records import Record
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from devkit.testing import serve as t
 from hub.cases.commands import Inbound, Origin, Undecodable
 from hub.codec import command_content_hash
 from hub.ingest.lease import PartitionLease, lease_id
 from hub.ingest.store import IngestStore, tracking_name
 from hub.rules.clocks import TIMEZONE
-from hub.serve import testing as t
 from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
 

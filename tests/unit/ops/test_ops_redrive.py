@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from devkit.testing.serve import story_commands, write_directory_file
 from hub.cases.commands import Command, Inbound, Origin, RegisterOfficer, Undecodable
 from hub.cases.views import Accepted, Rejected
 from hub.codec import decode_inbound, encode_command
@@ -19,7 +20,6 @@ from hub.ops.deadletters import (
     require_dead_letters,
 )
 from hub.ops.status import agency_activity
-from hub.serve.testing import story_commands, write_directory_file
 from hub.serve.wiring import PipelineHub
 from hub.topics import agency_topic
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "cases"))
-sys.path.insert(0, str(Path(__file__).parent))
-
 from case_builders import JUSTICE, World, sqlite_env
-from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY
-
 from hub.cases import commands as c
 from hub.vocabulary import Party
+from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY
 
 
 @pytest.fixture

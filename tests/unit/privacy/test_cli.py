@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from case_builders import MARKET, World
-from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY
 
+from case_builders import MARKET, World
 from hub.cli import main
 from hub.privacy import ERASED, Revealer
+from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from case_builders import JUSTICE, MARKET, World, sqlite_env
-from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME
 
+from case_builders import JUSTICE, MARKET, World, sqlite_env
 from hub.cases import commands as c
 from hub.cases.application import CaseHub
 from hub.cases.views import Accepted, Duplicate, Rejected
@@ -23,6 +22,7 @@ from hub.ops.deadletters import DeadLetterErased, received_bytes
 from hub.privacy import ERASED, Revealer, UnknownSubject, is_token
 from hub.privacy.subjects import officer_subject, party_subject
 from hub.vocabulary import CaseRef, Party
+from privacy_people import APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME
 
 PEOPLE = (APPLICANT, APPLICANT_ID, NAMELESS_PARTY, OFFICER_NAME)
 

@@ -16,14 +16,14 @@ from uuid import uuid5
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
+from devkit.demo.story import MARKET_REGULATION, STORY_NAMESPACE
+from devkit.testing import serve as t
 from hub.cases.application import CaseHub
 from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase, ShareInformation
 from hub.codec import command_content_hash, decode_record
-from hub.demo.story import MARKET_REGULATION, STORY_NAMESPACE
 from hub.ops.metrics import PipelineMetrics
 from hub.relay import relay as relay_module
 from hub.relay.relay import Fenced, Relay, RelayOptions
-from hub.serve import testing as t
 from hub.settings import Settings
 from hub.topics import RELAY_POSITION, TIMELINE, agency_topic
 from hub.vocabulary import CaseRef

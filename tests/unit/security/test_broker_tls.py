@@ -8,14 +8,14 @@ import threading
 
 import pytest
 
-from hub.broker.config import (
+from devkit.broker.config import (
     broker_tls,
     cluster_spec,
     parse_properties,
     render_properties,
     tls_hosts,
 )
-from hub.broker.local import client_config
+from devkit.broker.local import client_config
 from hub.errors import SetupError
 from hub.settings import Settings
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import time
 
-from hub.demo.errors import DemoError
+from devkit.demo.errors import DemoError
 from hub.kafka.admin import KafkaAdmin
 from hub.kafka.errors import KafkaUnavailable
 from hub.settings import Settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, cast
 
-from hub.broker.config import PROFILES, Profile
-from hub.broker.local import broker_down, broker_status, broker_up
+from devkit.broker.config import PROFILES, Profile
+from devkit.broker.local import broker_down, broker_status, broker_up
 from hub.settings import Settings
 
 

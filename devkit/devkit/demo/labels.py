@@ -98,7 +98,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "Kafka 仍在运行（{bootstrap}）；停止：casehub broker down",
         "the Kafka broker is left running at {bootstrap}; stop it with: casehub broker down",
     ),
-    # What `casehub demo --secure` adds (hub.demo.secure)...
+    # What `casehub demo --secure` adds (devkit.demo.secure)...
     "secure_provisioned": (
         (
             "安全模式（SASL_SSL：SCRAM-SHA-512 + TLS）：已为 {users} 个 Kafka 用户生成凭据"
@@ -133,7 +133,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
             "stop it with: casehub broker down --profile sasl"
         ),
     ),
-    # Data protection (hub.demo.protection, issue #10)...
+    # Data protection (devkit.demo.protection, issue #10)...
     "keys_sealing": (
         (
             "数据保护：已生成平台密封密钥对（{file}，密钥 id {key_id}）：各单位发布者用公钥密封"

@@ -18,7 +18,7 @@ from pathlib import Path
 from string import Template
 from typing import Literal
 
-from hub.broker.tls import BrokerTls
+from devkit.broker.tls import BrokerTls
 from hub.errors import SetupError
 from hub.settings import PROJECT_ROOT, Settings
 
@@ -30,7 +30,8 @@ TEMPLATE_DIR = DEPLOY_DIR / "config"
 SASL_CREDENTIALS_FILE = TEMPLATE_DIR / "sasl-credentials.properties"
 SASL_MECHANISM = "SCRAM-SHA-512"
 #: In a profile's directory while its running broker was started by a test session
-#: (hub.broker.testing); ``casehub broker up`` removes it, so tests never stop a hand-started one.
+#: (devkit.testing.broker); ``casehub broker up`` removes it, so tests never stop a hand-started
+#: one.
 STARTED_BY_TESTS = "started-by-tests"
 
 _PORT_OFFSET: dict[Profile, int] = {"single": 0, "sasl": 10, "cluster": 20}
@@ -160,6 +161,24 @@ def sasl_credentials(settings: Settings) -> tuple[str, str]:
             'the sasl broker user and password must not contain " , ; [ ] = or a newline'
         )
     return username, password
+
+
+def local_super_user(settings: Settings, *, tls: bool = False) -> Settings:
+    """``settings`` connecting to the local sasl-profile broker as its super user, over
+    SASL_PLAINTEXT (or SASL_SSL trusting the development CA): the operator's connection in
+    development, the demo and the tests (``casehub security ... --local-broker`` reaches it
+    through the ``casehub.local_broker`` entry point, ``hub.extensions``)."""
+    nodes = cluster_spec(settings, "sasl")
+    user, password = sasl_credentials(settings)
+    return settings.with_overrides(
+        kafka_bootstrap=",".join(
+            (n.tls_bootstrap or n.bootstrap) if tls else n.bootstrap for n in nodes
+        ),
+        kafka_security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+        kafka_sasl_username=user,
+        kafka_sasl_password=password,
+        kafka_ssl_cafile=str(broker_tls(settings).ca_cert) if tls else "",
+    )
 
 
 def render_properties(settings: Settings, node: NodeSpec, nodes: list[NodeSpec]) -> str:

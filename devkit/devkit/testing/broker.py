@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hub.broker.config import STARTED_BY_TESTS, Profile, cluster_spec, profile_dir
-from hub.broker.local import broker_down, broker_up
+from devkit.broker.config import STARTED_BY_TESTS, Profile, cluster_spec, profile_dir
+from devkit.broker.local import broker_down, broker_up
 from hub.settings import Settings
 
 

@@ -3,7 +3,8 @@
 A private broker on its own ports (so a test may stop and restart it without disturbing the
 session broker), a clean slate of the hub's topics and groups between tests, publishing the
 demo story in causal order, reading an outbound topic back with ``read_committed``, and
-``casehub serve`` as a subprocess that a test can kill.
+``casehub serve`` as a subprocess that a test can kill. Whether the relay has caught up is the
+product's own knowledge (``hub.relay.progress``), re-exported here for the tests.
 """
 
 from __future__ import annotations
@@ -23,8 +24,36 @@ from uuid import UUID
 from hub.cases.commands import Command
 from hub.errors import CaseHubError
 from hub.ids import event_index_id
+from hub.relay.progress import PUBLISHING_TOPICS, last_publishing_notification, relay_caught_up
 from hub.settings import PROJECT_ROOT, Settings
 from hub.topics import INGEST_GROUP, LEADER_GROUP
+
+__all__ = [
+    "BOOTSTRAP_DIRECTORY",
+    "PUBLISHING_TOPICS",
+    "Consumed",
+    "Expected",
+    "StoreProbe",
+    "decode_values",
+    "directory_commands",
+    "expected_outcomes",
+    "fixed_clock",
+    "last_publishing_notification",
+    "load_commands",
+    "private_broker",
+    "publish_fast",
+    "publish_in_order",
+    "read_topic",
+    "relay_caught_up",
+    "reset_kafka",
+    "running_server",
+    "serve_env",
+    "start_serve",
+    "story_commands",
+    "streams_of",
+    "wait_until",
+    "write_directory_file",
+]
 
 #: The operator's directory file the demo story assumes: the Rule-of-Law Office and its officer.
 BOOTSTRAP_DIRECTORY = """\
@@ -59,7 +88,7 @@ def wait_until(
 @contextmanager
 def private_broker(base: Settings, data_dir: Path, port: int) -> Iterator[Settings]:
     """A single-node broker of our own on ``port`` (controller on ``port + 1``)."""
-    from hub.broker import broker_down, broker_up  # noqa: PLC0415
+    from devkit.broker import broker_down, broker_up  # noqa: PLC0415
 
     settings = base.with_overrides(
         data_dir=data_dir,
@@ -100,7 +129,7 @@ def write_directory_file(path: Path) -> Path:
 
 def story_commands() -> list[tuple[str, Command]]:
     """The demo story's commands with the agency whose topic carries each, in story order."""
-    from hub.demo.story import steps_by_agency, story  # noqa: PLC0415
+    from devkit.demo.story import steps_by_agency, story  # noqa: PLC0415
 
     return list(steps_by_agency(story()))
 
@@ -304,35 +333,6 @@ def streams_of(
     }
 
 
-#: Stored event topics the relay publishes something for.
-PUBLISHING_TOPICS = ("hub.cases.domainmodel:", "hub.directory.domainmodel:", "hub.cases.indexes:")
-
-
-def relay_caught_up(settings: Settings, app: Any) -> bool:
-    """The relay's committed position covers every notification that publishes something."""
-    from hub.relay.position import read_position  # noqa: PLC0415
-
-    latest = last_publishing_notification(app)
-    if latest is None:
-        return True
-    position = read_position(settings)
-    return position is not None and position >= latest
-
-
-def last_publishing_notification(app: Any) -> int | None:
-    """The id of the last stored notification the relay publishes something for."""
-    top = app.recorder.max_notification_id()
-    window = 256
-    while top is not None and top > 0:
-        start = max(1, top - window + 1)
-        for n in reversed(app.recorder.select_notifications(start=start, limit=window, stop=top)):
-            if n.topic.startswith(PUBLISHING_TOPICS):
-                return int(n.id)
-        top = start - 1
-        window *= 4
-    return None
-
-
 @contextmanager
 def running_server(
     settings: Settings, sqlite_path: Path, directory_file: Path, **options: Any
@@ -368,8 +368,8 @@ def load_commands(cases: int, shares: int, *, tag: str = "") -> list[tuple[str, 
     from datetime import UTC, datetime  # noqa: PLC0415
     from uuid import uuid5  # noqa: PLC0415
 
+    from devkit.demo.story import MARKET_REGULATION, STORY_NAMESPACE  # noqa: PLC0415
     from hub.cases.commands import Envelope, RegisterCase, ShareInformation  # noqa: PLC0415
-    from hub.demo.story import MARKET_REGULATION, STORY_NAMESPACE  # noqa: PLC0415
     from hub.vocabulary import CaseRef  # noqa: PLC0415
 
     now = datetime(2026, 1, 8, 9, tzinfo=UTC)

@@ -2,9 +2,9 @@
 
 ``story_hub(data_dir)`` builds a ``CaseHub`` on an in-memory SQLite store (or the ``env``
 given), bootstraps the Rule-of-Law Office from an operator's directory file, and runs every
-step of ``hub.demo.story`` at its moment (in time order: the story lists some steps by
+step of ``devkit.demo.story`` at its moment (in time order: the story lists some steps by
 mechanism, not by date), calling ``record_missed_deadlines`` at each tick. The story's clock,
-directory file and in-memory runner live in ``hub.demo``.
+directory file and in-memory runner live in ``devkit.demo``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 from uuid import uuid4
 
 from consumers.store import Change, Patch, Positioned, Put, Table, View, ViewStore
+from devkit.demo.clock import StoryClock
+from devkit.demo.directory import operator_directory_toml
+from devkit.demo.replay import run_story
+from devkit.demo.story import Step, Tick, story
 from hub.cases.application import CaseHub
-from hub.demo.clock import StoryClock
-from hub.demo.directory import operator_directory_toml
-from hub.demo.replay import run_story
-from hub.demo.story import Step, Tick, story
 from hub.settings import Settings
 
 
@@ -235,6 +235,7 @@ def classification_story() -> list[Step]:
     from datetime import datetime  # noqa: PLC0415
     from uuid import NAMESPACE_URL, uuid5  # noqa: PLC0415
 
+    from devkit.demo.story import MARKET_REGULATION, NATURAL_RESOURCES  # noqa: PLC0415
     from hub.cases.commands import (  # noqa: PLC0415
         AdmitAgency,
         Command,
@@ -244,7 +245,6 @@ def classification_story() -> list[Step]:
         RegisterOfficer,
         ShareInformation,
     )
-    from hub.demo.story import MARKET_REGULATION, NATURAL_RESOURCES  # noqa: PLC0415
     from hub.rules.clocks import TIMEZONE  # noqa: PLC0415
     from hub.vocabulary import CaseRef, Classification, MajorFlag  # noqa: PLC0415
 

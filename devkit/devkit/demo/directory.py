@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.demo.story import AGENCIES, OFFICERS, RULE_OF_LAW_OFFICE
+from devkit.demo.story import AGENCIES, OFFICERS, RULE_OF_LAW_OFFICE
 
 
 def operator_directory_toml() -> str:

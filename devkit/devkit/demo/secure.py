@@ -1,7 +1,7 @@
 """``casehub demo --secure``: the same story with authentication, ACLs and TLS on.
 
 The demo then runs on the local sasl broker profile (``casehub broker up --profile sasl``) over
-its SASL_SSL listener, trusting the development CA (``hub.broker.tls``). As the operator would
+its SASL_SSL listener, trusting the development CA (``devkit.broker.tls``). As the operator would
 (``casehub security credentials create`` and ``casehub security apply``), the broker's super
 user gives every principal a fresh SCRAM-SHA-512 password, recorded in the run folder's private
 credentials file (mode 0600), and applies the ACLs the directory file implies. From then on
@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.demo.errors import DemoError
+from devkit.demo.errors import DemoError
 from hub.errors import CaseHubError
 from hub.security.acls import AUDIT_USER, HUB_USER, SERVICE_USERS, VIEWS_USER
 from hub.security.admin import AclChanges
@@ -45,9 +45,8 @@ class SecureRun:
     @classmethod
     def on_local_broker(cls, settings: Settings, run_dir: Path) -> SecureRun:
         """SASL_SSL on the local sasl profile, passwords from ``run_dir``'s credentials file."""
-        from hub.broker import cluster_spec  # noqa: PLC0415
-        from hub.broker.config import broker_tls  # noqa: PLC0415
-        from hub.security.provision import local_super_user  # noqa: PLC0415
+        from devkit.broker import cluster_spec  # noqa: PLC0415
+        from devkit.broker.config import broker_tls, local_super_user  # noqa: PLC0415
 
         [node] = cluster_spec(settings, "sasl")
         secure = settings.with_overrides(
@@ -100,7 +99,7 @@ class Principals:
 
 def start_sasl_broker(settings: Settings) -> bool:
     """Start the local sasl profile unless it runs; True when this call started it."""
-    from hub.broker import broker_status, broker_up  # noqa: PLC0415
+    from devkit.broker import broker_status, broker_up  # noqa: PLC0415
 
     try:
         if broker_status(settings, "sasl").running:

@@ -1,7 +1,7 @@
 """Helpers for the security integration tests (like ``structlog.testing``).
 
 The sasl profile's broker as a test module uses it: started under a lease if it does not run
-(``hub.broker.testing.session_broker``), the hub's topics of earlier runs deleted, the hub's
+(``devkit.testing.broker.session_broker``), the hub's topics of earlier runs deleted, the hub's
 three users and the given agencies given credentials and the ACLs the directory implies, all
 as the operator would (``casehub security credentials create`` and ``apply``).
 """
@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.broker import client_config
-from hub.broker.config import broker_tls, cluster_spec
-from hub.broker.testing import session_broker
+from devkit.broker import client_config
+from devkit.broker.config import broker_tls, cluster_spec, local_super_user
+from devkit.testing.broker import session_broker
 from hub.errors import CaseHubError
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.security.acls import SERVICE_USERS
 from hub.security.admin import AclChanges, SecurityAdmin
 from hub.security.credentials import Secret
-from hub.security.provision import apply_directory_acls, create_credentials, local_super_user
+from hub.security.provision import apply_directory_acls, create_credentials
 from hub.settings import Settings
 from hub.topics import DEADLETTER, INGEST_GROUP, LEADER, LEADER_GROUP, RELAY_POSITION, TIMELINE
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from case_builders import MARKET, PROC, SHA, World, at
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from case_builders import MARKET, PROC, SHA, World, at
 from hub.cases import commands as c
 from hub.cases.application import CaseHub
 from hub.cases.prefetch import latest_versions

@@ -26,6 +26,10 @@ from consumers import audit_trail, deadlines, timelines
 from consumers.assessment import organs_and_facts
 from consumers.runner import TOPICS, VIEWS, KafkaViewRunner
 from consumers.store import SQLiteViewStore, ViewStore
+from devkit.demo.errors import DemoError
+from devkit.demo.labels import sentence
+from devkit.demo.run import Console, agency_names
+from devkit.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
 from hub.assessment.config import load_config
 from hub.assessment.model import OrganScore
 from hub.assessment.report import render
@@ -33,10 +37,6 @@ from hub.assessment.scoring import score_year
 from hub.audit.history import CaseRef, history_for
 from hub.audit.render import render_export
 from hub.audit.verify import Verdict, verify_all, verify_case
-from hub.demo.errors import DemoError
-from hub.demo.labels import sentence
-from hub.demo.run import Console, agency_names
-from hub.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
 from hub.i18n import Lang, agency_label, t
 from hub.kafka.records import Record
 from hub.logging import get_logger

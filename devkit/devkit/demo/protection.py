@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.demo.errors import DemoError
-from hub.demo.labels import sentence
-from hub.demo.story import (
+from devkit.demo.errors import DemoError
+from devkit.demo.labels import sentence
+from devkit.demo.story import (
     APPLICANT,
     CONFIDENTIAL_CASE,
     CONFIDENTIAL_MARKER,
@@ -46,9 +46,9 @@ from hub.i18n import Lang, agency_label
 from hub.settings import Settings
 
 if TYPE_CHECKING:
+    from devkit.demo.run import Console
+    from devkit.demo.secure import Principals
     from hub.audit.history import History
-    from hub.demo.run import Console
-    from hub.demo.secure import Principals
 
 #: Why the demo erases the applicant (recorded as written: no personal data in it).
 ERASURE_REASON = "PIPL art. 47 deletion request, demo"
@@ -58,7 +58,7 @@ CLEARANCE_FILE = "clearances.toml"
 KEYS_DIR = "keys"
 STORE_KEY_FILE = "store.key"
 KEY_STORE_FILE = "keystore.json"
-#: Every topic the hub names starts with this (``hub.demo.isolation``).
+#: Every topic the hub names starts with this (``devkit.demo.isolation``).
 _HUB_TOPICS = "casehub."
 
 
@@ -130,7 +130,7 @@ def create_protection(run_dir: Path) -> ProtectionSetup:
 
 
 def agency_names() -> dict[str, tuple[str, str]]:
-    from hub.demo.story import AGENCIES  # noqa: PLC0415
+    from devkit.demo.story import AGENCIES  # noqa: PLC0415
 
     return {agency_id: (zh, en) for agency_id, zh, en, _ in AGENCIES}
 

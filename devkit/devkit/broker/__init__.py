@@ -4,15 +4,15 @@ Three profiles, each run from the jars Maven fetches into ``deploy/kafka/lib``:
 
 * ``single``: one combined broker+controller, PLAINTEXT (the default; what tests and the demo use);
 * ``sasl``: one combined node with SCRAM-SHA-512 authentication and the StandardAuthorizer,
-  on SASL_PLAINTEXT and (with a generated development CA, ``hub.broker.tls``) SASL_SSL;
+  on SASL_PLAINTEXT and (with a generated development CA, ``devkit.broker.tls``) SASL_SSL;
 * ``cluster``: three combined nodes, replication factor 3, ``min.insync.replicas=2``; one
   node can be stopped, killed and started again (``--node N``) while the others run.
 """
 
 from __future__ import annotations
 
-from hub.broker.config import PROFILES, NodeSpec, Profile, cluster_spec, sasl_credentials
-from hub.broker.local import (
+from devkit.broker.config import PROFILES, NodeSpec, Profile, cluster_spec, sasl_credentials
+from devkit.broker.local import (
     BrokerStatus,
     broker_down,
     broker_status,

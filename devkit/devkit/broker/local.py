@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.broker.config import (
+from devkit.broker.config import (
     DEPLOY_DIR,
     SASL_MECHANISM,
     STARTED_BY_TESTS,
@@ -33,7 +33,7 @@ from hub.broker.config import (
     sasl_credentials,
     tls_hosts,
 )
-from hub.broker.ports import require_free
+from devkit.broker.ports import require_free
 from hub.errors import SetupError
 from hub.kafka.admin import KafkaAdmin
 from hub.kafka.errors import KafkaUnavailable
@@ -410,7 +410,7 @@ def broker_up(
     """
     status = broker_status(settings, profile)
     if node is None:
-        # Started by hand from here on: test sessions (hub.broker.testing) must not stop it.
+        # Started by hand from here on: test sessions (devkit.testing.broker) must not stop it.
         (profile_dir(settings, profile) / STARTED_BY_TESTS).unlink(missing_ok=True)
     nodes = cluster_spec(settings, profile)
     running_ids = {n.node.node_id for n in status.nodes if n.running}

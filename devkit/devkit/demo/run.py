@@ -1,23 +1,23 @@
-"""``casehub demo``: the story of ``hub.demo.story`` told end to end through Kafka.
+"""``casehub demo``: the story of ``devkit.demo.story`` told end to end through Kafka.
 
 The composition: start (or reuse) the local broker; a fresh run folder (event store, views,
-reports); a clean slate of the hub's topics (``hub.demo.isolation``); the operator's directory
+reports); a clean slate of the hub's topics (``devkit.demo.isolation``); the operator's directory
 file; the hub in this process (``hub.serve.Server``: ingest and relay threads) on a simulated
 ``StoryClock``. Then, step by step, the clock is set to the step's moment, the agency's system
 publishes the step with ``AgencyPublisher`` on its own topic, and the demo waits until the hub
 has recorded it (the event index) before the next step, as an agency system waits for its
 receipt. At a tick, the deadline scheduler runs once at the tick's moment. At the end the
-projections are fed from ``casehub.timeline`` until caught up, and ``hub.demo.summary`` prints
+projections are fed from ``casehub.timeline`` until caught up, and ``devkit.demo.summary`` prints
 and writes what the record shows.
 
-Every run also sets up data protection (``hub.demo.protection``): in the run folder the hub's
+Every run also sets up data protection (``devkit.demo.protection``): in the run folder the hub's
 sealing key pair (the agencies' publishers seal personal data for the hub), a store key (the
 event store is encrypted at rest), the per-person key store and the agencies' clearances. After
 the story one dispute party is erased (crypto-shredding) before the relay catches up, and the
 end shows a CONFIDENTIAL case's feeds, the erasure, the chains verified and a search for
 plaintext personal data in the store file and every record on the hub's topics.
 
-With ``--secure`` (``hub.demo.secure``) the same story runs on the sasl broker profile over
+With ``--secure`` (``devkit.demo.secure``) the same story runs on the sasl broker profile over
 SASL_SSL, every client connecting as its own SCRAM principal under the ACLs the directory
 implies; the results are the same, and one agency is refused another's feed.
 
@@ -40,20 +40,26 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
-from hub.demo.clock import StoryClock
-from hub.demo.directory import operator_directory_toml
-from hub.demo.errors import DemoError
-from hub.demo.isolation import is_local, reset_hub_topics
-from hub.demo.labels import LangChoice, langs, sentence
-from hub.demo.protection import (
+from devkit.demo.clock import StoryClock
+from devkit.demo.directory import operator_directory_toml
+from devkit.demo.errors import DemoError
+from devkit.demo.isolation import is_local, reset_hub_topics
+from devkit.demo.labels import LangChoice, langs, sentence
+from devkit.demo.protection import (
     STORE_KEY_FILE,
     create_protection,
     erase_applicant,
     say_setup,
     show_protection,
 )
-from hub.demo.secure import Principals, SecureRun, provision, refused_feed_read, start_sasl_broker
-from hub.demo.story import (
+from devkit.demo.secure import (
+    Principals,
+    SecureRun,
+    provision,
+    refused_feed_read,
+    start_sasl_broker,
+)
+from devkit.demo.story import (
     AGENCIES,
     FOOD_CASE,
     MARKET_REGULATION,
@@ -82,7 +88,7 @@ class DemoOptions:
     lang: LangChoice = "both"
     data_dir: Path | None = None
     out: TextIO | None = None
-    #: On the sasl broker over SASL_SSL, each client as its own principal (``hub.demo.secure``).
+    #: On the sasl broker over SASL_SSL, each client as its own principal (``devkit.demo.secure``).
     secure: bool = False
     started: float = field(default_factory=time.monotonic)
 
@@ -134,7 +140,7 @@ class Console:
 # --- the broker -----------------------------------------------------------------------------
 def start_broker(settings: Settings, console: Console) -> None:
     """Start the local single-node broker unless it runs (or an explicit bootstrap is set)."""
-    from hub.broker import broker_up  # noqa: PLC0415
+    from devkit.broker import broker_up  # noqa: PLC0415
 
     bootstrap = ",".join(settings.bootstrap_servers)
     if not is_local(settings.bootstrap_servers):
@@ -258,8 +264,8 @@ class Publishers:
         self._open: dict[str, Any] = {}
 
     def get(self, agency: str) -> Any:
+        from devkit.testing.serve import wait_until  # noqa: PLC0415
         from hub.publish import AgencyPublisher  # noqa: PLC0415
-        from hub.serve.testing import wait_until  # noqa: PLC0415
         from hub.topics import agency_topic  # noqa: PLC0415
 
         if agency not in self._open:
@@ -413,7 +419,8 @@ def tell_story(
 
 def wait_for_relay(hub: HubThreads, console: Console) -> None:
     """Wait until the relay has published every stored event."""
-    from hub.serve.testing import relay_caught_up, wait_until  # noqa: PLC0415
+    from devkit.testing.serve import wait_until  # noqa: PLC0415
+    from hub.relay.progress import relay_caught_up  # noqa: PLC0415
 
     def caught_up() -> bool:
         if hub.failed:
@@ -438,7 +445,7 @@ def _quiet_kafka_client_logs() -> None:
 
 # --- the whole demo ---------------------------------------------------------------------------
 def run_demo(settings: Settings, options: DemoOptions) -> int:
-    from hub.demo.summary import feed_views, summarize  # noqa: PLC0415
+    from devkit.demo.summary import feed_views, summarize  # noqa: PLC0415
 
     console = Console(options.lang, options.out)
     _quiet_kafka_client_logs()

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from hub.broker.config import DEPLOY_DIR
+from devkit.broker.config import DEPLOY_DIR
+from devkit.testing.serve import serve_env, start_serve, wait_until
 from hub.kafka.admin import KafkaAdmin
 from hub.kafka.errors import KafkaUnavailable
 from hub.kafka.reader import BEGINNING, open_reader, partitions_of, read_partitions
 from hub.kafka.records import Record
-from hub.serve.testing import serve_env, start_serve, wait_until
 from hub.settings import PROJECT_ROOT, Settings
 from hub.topics import TIMELINE, feed_topic
 

@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.demo.run import DemoOptions, run_demo  # noqa: PLC0415 - keep `casehub --help` fast
+    from devkit.demo.run import DemoOptions, run_demo  # noqa: PLC0415 - keep `casehub --help` fast
 
     options = DemoOptions(lang=args.lang, data_dir=args.data_dir, secure=args.secure)
     return run_demo(settings, options)

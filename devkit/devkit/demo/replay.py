@@ -1,7 +1,7 @@
 """The story replayed in memory: every step straight into a ``CaseHub``, no Kafka.
 
 Tests use it to prove the story is a valid history; ``casehub demo`` tells the same story
-through Kafka instead (``hub.demo.run``).
+through Kafka instead (``devkit.demo.run``).
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from devkit.demo.clock import StoryClock
+from devkit.demo.story import Step, Tick, story
 from hub.cases.application import CaseHub
 from hub.cases.commands import Inbound, Origin
 from hub.cases.views import Rejected
-from hub.demo.clock import StoryClock
-from hub.demo.story import Step, Tick, story
 from hub.errors import CaseHubError
 
 
