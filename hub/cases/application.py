@@ -42,7 +42,6 @@ from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
 from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
 from hub.cases.indexes import InboundEvent, Rejection
 from hub.cases.prefetch import latest_versions
-from hub.cases.store import store_env
 from hub.cases.transcodings import register_all
 from hub.cases.unitofwork import AggregateCache, UnitOfWork, load_or_none
 from hub.cases.views import (
@@ -68,9 +67,9 @@ from hub.privacy.binding import check_binding
 from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
 from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
 from hub.privacy.tokens import ERASED, Revealer, is_token, seal
-from hub.rules.calendar import calendar_for
+from hub.rules.calendar import WorkingDayCalendar, calendar_for
 from hub.rules.clocks import TIMEZONE, local_date
-from hub.settings import Settings, load_settings
+from hub.settings import Settings
 
 Clock = Callable[[], datetime]
 
@@ -132,13 +131,16 @@ class CaseHub(Application[UUID]):
 
     def __init__(
         self,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str],
         *,
+        settings: Settings,
         clock: Clock | None = None,
-        settings: Settings | None = None,
         keystore: KeyStore | None = None,
+        calendar: WorkingDayCalendar | None = None,
     ) -> None:
-        self.settings = settings if settings is not None else load_settings()
+        """The application over the eventsourcing environment ``env`` (``hub.bootstrap`` opens
+        it over the configured store); ``calendar`` defaults to the one ``settings`` name."""
+        self.settings = settings
         #: Per-person keys (hub/privacy): personal fields are sealed before any event is made.
         self.keystore = keystore if keystore is not None else open_key_store(self.settings)
         self.personal_data = PersonalData(self.keystore)
@@ -147,10 +149,9 @@ class CaseHub(Application[UUID]):
         self.terms = Terms(
             notice_ack_working_days=self.settings.notice_ack_working_days,
             recommendation_reply_months=self.settings.recommendation_reply_months,
-            calendar=calendar_for(self.settings),
+            calendar=calendar if calendar is not None else calendar_for(settings),
         )
-        merged = dict(env) if env is not None else store_env(self.settings)
-        super().__init__(merged)
+        super().__init__(dict(env))
         self.recorder: ProcessRecorder
         self._lock = threading.RLock()
         self._cache = AggregateCache(self.events)
@@ -184,15 +185,23 @@ class CaseHub(Application[UUID]):
         return self.process_batch([inbound])[0]
 
     def process_batch(
-        self, items: Sequence[c.Inbound | c.Undecodable], tracking: Tracking | None = None
+        self,
+        items: Sequence[c.Inbound | c.Undecodable],
+        tracking: Tracking | None = None,
+        *,
+        extra: Sequence[Aggregate] = (),
     ) -> list[Outcome]:
         """Run commands in order; record all their effects and ``tracking`` in one transaction.
 
         A command refused by a rule, and an undecodable record, becomes a Rejection record; the
-        batch goes on. Any other error aborts the whole batch and nothing is recorded.
+        batch goes on. Any other error aborts the whole batch and nothing is recorded. The new
+        events of ``extra`` aggregates (the ingest's partition lease, ``hub.ingest.lease``) are
+        recorded in the same transaction when ``tracking`` is given.
         """
         with self._lock:
             uow = self._unit_of_work(tracking)
+            if extra and tracking is not None:
+                uow.collect(*extra)
             outcomes: list[Outcome] = []
             try:
                 self._prefetch(uow, items)
@@ -527,6 +536,10 @@ class CaseHub(Application[UUID]):
 
     def directory(self) -> DirectoryView:
         return viewing.directory_view(self._directory())
+
+    def agency_ids(self) -> list[str]:
+        """The ids of the agencies admitted to the directory."""
+        return [a.agency_id for a in self.directory().agencies]
 
     def liaison_at(self, agency_id: str, moment: datetime | date) -> LiaisonView | None:
         directory = self._directory()

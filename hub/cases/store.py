@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from hub.errors import SetupError
@@ -59,16 +58,9 @@ def _backend_env(settings: Settings) -> dict[str, str]:
     raise SetupError(f"unknown store {settings.store!r}: expected sqlite or postgres")
 
 
-@contextmanager
-def open_existing_hub(settings: Settings) -> Iterator[CaseHub]:
-    """``CaseHub`` over the configured store for a tool that reads or amends what is there;
-    never creates an SQLite file (a wrong path is an error, not a new empty store)."""
-    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` light
+def open_existing_hub(settings: Settings) -> AbstractContextManager[CaseHub]:
+    """``hub.bootstrap.open_existing_hub``: ``CaseHub`` over the configured store for a tool that
+    reads or amends what is there; never creates an SQLite file."""
+    from hub.bootstrap import open_existing_hub as open_existing  # noqa: PLC0415 - the root
 
-    if settings.store == "sqlite" and not settings.sqlite_file.exists():
-        raise SetupError(f"there is no event store at {settings.sqlite_file}")
-    app = CaseHub(store_env(settings), settings=settings)
-    try:
-        yield app
-    finally:
-        app.close()
+    return open_existing(settings)

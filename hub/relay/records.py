@@ -132,9 +132,10 @@ def _masked_record(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _policy_from_settings() -> AccessPolicy:
-    from hub.settings import load_settings  # noqa: PLC0415 - only when no policy is given
+    """The policy of the default settings (none loaded): ``hub.bootstrap`` passes the real one."""
+    from hub.settings import Settings  # noqa: PLC0415 - only when no policy is given
 
-    return AccessPolicy.from_settings(load_settings())
+    return AccessPolicy.from_settings(Settings())
 
 
 class CaseStates:
@@ -184,7 +185,8 @@ class RecordMapper:
         self.sender_of = sender_of
         self.is_agency = is_agency
         self.encode = encode or default_encoder()
-        #: Who may read what on the feeds; by default the clearances the settings configure.
+        #: Who may read what on the feeds (``hub.bootstrap.access_policy``); by default the
+        #: default settings' clearances.
         self.policy = policy if policy is not None else _policy_from_settings()
         #: Who acted in recently mapped events: the receipt that follows them needs the sender.
         self._senders: OrderedDict[tuple[UUID, int], str] = OrderedDict()

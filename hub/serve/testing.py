@@ -23,7 +23,7 @@ from uuid import UUID
 from hub.cases.commands import Command
 from hub.cases.ids import event_index_id
 from hub.errors import CaseHubError
-from hub.settings import PROJECT_ROOT, Settings
+from hub.settings import PROJECT_ROOT, Settings, load_settings
 from hub.topics import INGEST_GROUP, LEADER_GROUP
 
 #: The operator's directory file the demo story assumes: the Rule-of-Law Office and its officer.
@@ -269,7 +269,9 @@ def expected_outcomes(
     from hub.codec import command_content_hash  # noqa: PLC0415
     from hub.topics import agency_topic  # noqa: PLC0415
 
-    app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+    app = CaseHub(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock, settings=load_settings()
+    )
     app.apply_directory_file(directory_file)
     rejected: list[tuple[UUID, str]] = []
     accepted: list[UUID] = []
