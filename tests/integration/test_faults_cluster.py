@@ -16,13 +16,13 @@ from uuid import uuid4
 
 import pytest
 
+from hub.bootstrap import open_pipeline as open_hub
 from hub.broker import broker_down, broker_status, broker_up, kill_node, profile_settings
 from hub.broker.config import PROJECT_ROOT
 from hub.kafka.errors import KafkaUnavailable
 from hub.relay.position import read_position
 from hub.serve import cluster_testing as c
 from hub.serve import testing as t
-from hub.serve.wiring import open_hub
 from hub.topics import RELAY_TRANSACTIONAL_ID, TIMELINE, agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]

@@ -12,11 +12,11 @@ from uuid import uuid5
 
 import pytest
 
+from hub.bootstrap import open_pipeline as open_hub
 from hub.cases.commands import CaseRef, Envelope, ShareInformation
 from hub.cases.ids import case_id_for
 from hub.demo.story import JUSTICE_BUREAU, MARKET_REGULATION, PROCURATORATE, STORY_NAMESPACE
 from hub.serve import testing as t
-from hub.serve.wiring import open_hub
 from hub.topics import agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -15,10 +15,10 @@ from uuid import uuid4
 
 import pytest
 
+from hub.bootstrap import open_pipeline as open_hub
 from hub.broker import broker_down, broker_up
 from hub.rules.clocks import TIMEZONE
 from hub.serve import testing as t
-from hub.serve.wiring import open_hub
 from hub.settings import PROJECT_ROOT
 from hub.topics import TIMELINE, agency_topic
 

@@ -15,6 +15,7 @@ from uuid import uuid5
 
 import pytest
 
+from hub.bootstrap import open_pipeline as open_hub
 from hub.cases.commands import CaseRef, Envelope, Inbound, Origin, RegisterCase, ShareInformation
 from hub.cases.ids import case_id_for
 from hub.codec import command_content_hash, decode_record
@@ -25,7 +26,6 @@ from hub.ops.metrics import PipelineMetrics
 from hub.relay.position import read_position, read_position_record
 from hub.relay.relay import Relay, RelayOptions
 from hub.serve import testing as t
-from hub.serve.wiring import open_hub
 from hub.topics import DEADLETTER, TIMELINE, agency_topic, ensure_topics, feed_topic
 
 pytestmark = [pytest.mark.kafka]
