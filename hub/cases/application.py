@@ -9,7 +9,6 @@ position) is recorded in one transaction through a process recorder.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from eventsourcing.persistence import (
     InternalError,
     JSONTranscoder,
     ProcessRecorder,
-    Recording,
     StoredEvent,
     Tracking,
 )
@@ -42,8 +40,9 @@ from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
 from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
 from hub.cases.indexes import InboundEvent, Rejection
 from hub.cases.prefetch import latest_versions
+from hub.cases.transaction import Transactions
 from hub.cases.transcodings import register_all
-from hub.cases.unitofwork import AggregateCache, UnitOfWork, load_or_none
+from hub.cases.unitofwork import UnitOfWork, load_or_none
 from hub.cases.views import (
     Accepted,
     BadLink,
@@ -153,8 +152,7 @@ class CaseHub(Application[UUID]):
         )
         super().__init__(dict(env))
         self.recorder: ProcessRecorder
-        self._lock = threading.RLock()
-        self._cache = AggregateCache(self.events)
+        self.transactions = Transactions(self)
 
     # -- eventsourcing wiring -------------------------------------------------------------------
 
@@ -198,64 +196,52 @@ class CaseHub(Application[UUID]):
         events of ``extra`` aggregates (the ingest's partition lease, ``hub.ingest.lease``) are
         recorded in the same transaction when ``tracking`` is given.
         """
-        with self._lock:
-            uow = self._unit_of_work(tracking)
+        outcomes: list[Outcome] = []
+        with self.transactions.unit_of_work(tracking) as uow:
             if extra and tracking is not None:
                 uow.collect(*extra)
-            outcomes: list[Outcome] = []
-            try:
-                self._prefetch(uow, items)
-                self._check_key_store(uow)
-                self.personal_data.prepare(
-                    item.command for item in items if isinstance(item, c.Inbound)
-                )
-                for item in items:
-                    if isinstance(item, c.Undecodable):
-                        outcomes.append(self._reject_undecodable(uow, item))
-                        continue
-                    try:
-                        outcomes.append(self._handle(uow, item))
-                    except CaseHubError as exc:
-                        outcomes.append(self._reject(uow, item, exc))
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-            return outcomes
+            self._prefetch(uow, items)
+            self._check_key_store(uow)
+            self.personal_data.prepare(
+                item.command for item in items if isinstance(item, c.Inbound)
+            )
+            for item in items:
+                if isinstance(item, c.Undecodable):
+                    outcomes.append(self._reject_undecodable(uow, item))
+                    continue
+                try:
+                    outcomes.append(self._handle(uow, item))
+                except CaseHubError as exc:
+                    outcomes.append(self._reject(uow, item, exc))
+        return outcomes
 
     def record_missed_deadlines(self, now: datetime) -> list[Outcome]:
         """Record DeadlineMissed once for every open deadline whose due day ended before ``now``."""
         today = local_date(now)
-        with self._lock:
-            uow = self._unit_of_work(None)
-            outcomes: list[Outcome] = []
-            try:
-                calendar = uow.get(DEADLINE_INDEX_ID, DeadlineCalendar)
-                days = [d for d in calendar.days if d < today] if calendar is not None else []
-                for day in days:
-                    bucket = uow.deadline_day(day)
-                    for entry in list(bucket.entries.values()):
-                        if entry.missed:
-                            continue
-                        case = uow.get(entry.case_id, Case)
-                        deadline = case.deadlines.get(entry.key) if case is not None else None
-                        if case is None or deadline is None or deadline.due_date != day:
-                            continue
-                        if not deadline.is_late:
-                            meta = self._hub_meta(now, deadline)
-                            case.record_deadline_missed(
-                                meta, deadline.kind, deadline.target_id, deadline.agency
-                            )
-                            outcomes.append(
-                                Accepted(meta.event_id, case.id, case.version, case.chain_head)
-                            )
-                        bucket.mark_missed(entry.case_id, entry.key)
-                        uow.collect(case, bucket)
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-            return outcomes
+        outcomes: list[Outcome] = []
+        with self.transactions.unit_of_work() as uow:
+            calendar = uow.get(DEADLINE_INDEX_ID, DeadlineCalendar)
+            days = [d for d in calendar.days if d < today] if calendar is not None else []
+            for day in days:
+                bucket = uow.deadline_day(day)
+                for entry in list(bucket.entries.values()):
+                    if entry.missed:
+                        continue
+                    case = uow.get(entry.case_id, Case)
+                    deadline = case.deadlines.get(entry.key) if case is not None else None
+                    if case is None or deadline is None or deadline.due_date != day:
+                        continue
+                    if not deadline.is_late:
+                        meta = self._hub_meta(now, deadline)
+                        case.record_deadline_missed(
+                            meta, deadline.kind, deadline.target_id, deadline.agency
+                        )
+                        outcomes.append(
+                            Accepted(meta.event_id, case.id, case.version, case.chain_head)
+                        )
+                    bucket.mark_missed(entry.case_id, entry.key)
+                    uow.collect(case, bucket)
+        return outcomes
 
     def apply_directory_file(self, path: Path | str) -> tuple[str, ...]:
         """Apply the operator's directory file (TOML or JSON); idempotent. Returns the changes.
@@ -273,26 +259,20 @@ class CaseHub(Application[UUID]):
         return self._apply_directory(wanted)
 
     def _apply_directory(self, wanted: bootstrap.DirectoryFile) -> tuple[str, ...]:
-        with self._lock:
-            uow = self._unit_of_work(None)
-            try:
-                self._check_key_store(uow)
-                now = self.clock()
-                directory = uow.directory()
-                wanted = self._sealed_directory_file(wanted, directory)
+        with self.transactions.unit_of_work() as uow:
+            self._check_key_store(uow)
+            now = self.clock()
+            directory = uow.directory()
+            wanted = self._sealed_directory_file(wanted, directory)
 
-                def author() -> Author:
-                    return Author(uuid4(), OPERATOR, OPERATOR, now, now)
+            def author() -> Author:
+                return Author(uuid4(), OPERATOR, OPERATOR, now, now)
 
-                if directory is None:
-                    directory = Directory.open(author())
-                changes = bootstrap.apply(directory, wanted, author)
-                uow.collect(directory)
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-            return changes
+            if directory is None:
+                directory = Directory.open(author())
+            changes = bootstrap.apply(directory, wanted, author)
+            uow.collect(directory)
+        return changes
 
     def _sealed_directory_file(
         self, wanted: bootstrap.DirectoryFile, directory: Directory | None
@@ -416,23 +396,16 @@ class CaseHub(Application[UUID]):
     ) -> list[str]:
         """One transaction: ``on_case``/``on_directory`` on every existing place that mentions
         the subject (after checking the key store); returns the places that recorded."""
-        with self._lock:
-            uow = self._unit_of_work(None)
-            try:
-                self._check_key_store(uow)
-                recorded = self._record_personal_data(
-                    uow,
-                    mentions,
-                    by=by,
-                    subject=subject,
-                    on_case=on_case,
-                    on_directory=on_directory,
-                )
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-        return recorded
+        with self.transactions.unit_of_work() as uow:
+            self._check_key_store(uow)
+            return self._record_personal_data(
+                uow,
+                mentions,
+                by=by,
+                subject=subject,
+                on_case=on_case,
+                on_directory=on_directory,
+            )
 
     def _record_personal_data(
         self,
@@ -819,9 +792,6 @@ class CaseHub(Application[UUID]):
 
     # -- internals: loading and recording ---------------------------------------------------------
 
-    def _unit_of_work(self, tracking: Tracking | None) -> UnitOfWork:
-        return UnitOfWork(self._load, tracking)
-
     def _check_key_store(self, uow: UnitOfWork) -> None:
         """Refuse a missing or foreign key store before anything is sealed or written."""
         if self._key_store_checked:
@@ -851,12 +821,6 @@ class CaseHub(Application[UUID]):
                     ids.add(case_id_for(ref.owning_agency, ref.case_number))
         uow.prefetch(ids, latest_versions(self.recorder, ids))
 
-    def _load(self, aggregate_id: UUID, stored_version: int | None = None) -> Aggregate | None:
-        cached = self._cache.get(aggregate_id, stored_version)
-        if cached is not None:
-            return cached
-        return load_or_none(self.repository.get, aggregate_id)
-
     def _index(self, index_id: UUID) -> InboundEvent | None:
         """The event-id index is one event: read it without the repository's snapshot lookup."""
         for event in self.events.get(index_id, limit=1):
@@ -865,39 +829,9 @@ class CaseHub(Application[UUID]):
             return found
         return None
 
-    def _commit(self, uow: UnitOfWork) -> list[Recording[UUID]]:
-        processing = uow.processing
-        if not processing.events and processing.tracking is None:
-            return []
-        recordings = self._record(processing)
-        for aggregate in uow.loaded.values():
-            if isinstance(aggregate, Case | Directory | DeadlineCalendar | DeadlineDay):
-                self._cache.put(aggregate)
-        self._take_snapshots(processing)
-        self._notify(recordings)
-        return recordings
-
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot each aggregate whose new events crossed a multiple of its interval.
-
-        Unlike the stock method (which reloads the aggregate at exactly that version), this
-        snapshots the in-memory aggregate as committed, once per aggregate per transaction.
-        """
-        if self.snapshots is None:
-            return
-        crossed: dict[UUID, Aggregate] = {}
-        for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            if interval and event.originator_version % interval == 0:
-                assert isinstance(aggregate, Aggregate)
-                crossed[aggregate.id] = aggregate
-        for aggregate in crossed.values():
-            self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
-
-    def _evict(self, uow: UnitOfWork) -> None:
-        for aggregate_id in uow.loaded:
-            self._cache.evict(aggregate_id)
+        """eventsourcing's hook, called by ``save()`` too: the transaction helper's snapshots."""
+        self.transactions.take_snapshots(processing_event)
 
     def _raw_state(self, record: StoredEvent) -> dict[str, Any]:
         """A stored event's state as first recorded (decoded, never upcast)."""
