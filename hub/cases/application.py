@@ -35,11 +35,12 @@ from hub.cases.casestate import Deadline
 from hub.cases.context import HUB_AGENCY, Meta, Terms
 from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
 from hub.cases.domainmodel import Case
+from hub.cases.event_index import EventIndex
 from hub.cases.handlers import apply_to_case, register_case
 from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
-from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
-from hub.cases.indexes import InboundEvent, Rejection
+from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id
 from hub.cases.prefetch import latest_versions
+from hub.cases.rejections import Rejections
 from hub.cases.transaction import Transactions
 from hub.cases.transcodings import register_all
 from hub.cases.unitofwork import UnitOfWork, load_or_none
@@ -52,7 +53,6 @@ from hub.cases.views import (
     ChainReport,
     DeadlineView,
     DirectoryView,
-    Duplicate,
     LiaisonView,
     Outcome,
     RecordedEvent,
@@ -60,7 +60,7 @@ from hub.cases.views import (
 )
 from hub.directory import bootstrap
 from hub.directory.domainmodel import OPERATOR, Author, Directory
-from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
+from hub.errors import CaseHubError, RuleViolation, UnknownAgency, UnknownCase
 from hub.logging import get_logger
 from hub.privacy.binding import check_binding
 from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
@@ -153,6 +153,8 @@ class CaseHub(Application[UUID]):
         super().__init__(dict(env))
         self.recorder: ProcessRecorder
         self.transactions = Transactions(self)
+        self.event_index = EventIndex(self.events)
+        self.rejections = Rejections(self.personal_data, self.clock)
 
     # -- eventsourcing wiring -------------------------------------------------------------------
 
@@ -207,12 +209,12 @@ class CaseHub(Application[UUID]):
             )
             for item in items:
                 if isinstance(item, c.Undecodable):
-                    outcomes.append(self._reject_undecodable(uow, item))
+                    outcomes.append(self.rejections.undecodable(uow, item))
                     continue
                 try:
                     outcomes.append(self._handle(uow, item))
                 except CaseHubError as exc:
-                    outcomes.append(self._reject(uow, item, exc))
+                    outcomes.append(self.rejections.refused(uow, item, exc))
         return outcomes
 
     def record_missed_deadlines(self, now: datetime) -> list[Outcome]:
@@ -547,10 +549,7 @@ class CaseHub(Application[UUID]):
         return views
 
     def rejection(self, rejection_id: UUID) -> Rejected | None:
-        found = load_or_none(self.repository.get, rejection_id)
-        if not isinstance(found, Rejection):
-            return None
-        return Rejected(found.event_id, found.reason_code, found.message, found.id)
+        return self.rejections.get(self.repository.get, rejection_id)
 
     def max_tracking_id(self, application_name: str) -> int | None:
         return self.recorder.max_tracking_id(application_name)
@@ -563,21 +562,9 @@ class CaseHub(Application[UUID]):
         # Stored and compared keyed: an unkeyed hash of a record naming a person would let
         # anyone holding a guess confirm it.
         digest = self.personal_data.keyed_content_hash(inbound.content_hash)
-        index_id = event_index_id(envelope.event_id)
-        known = uow.exists(index_id)
-        if known is None or index_id in uow.loaded:
-            prior = (
-                uow.get(index_id, InboundEvent) if index_id in uow.loaded else self._index(index_id)
-            )
-        else:
-            prior = self._index(index_id) if known else None
-        if prior is not None:
-            # the bare hash: an event accepted before personal data was sealed
-            if prior.content_hash not in (digest, inbound.content_hash):
-                raise ConflictingDuplicate(
-                    f"event {envelope.event_id} was accepted before with different content"
-                )
-            return Duplicate(envelope.event_id, prior.case_id, prior.aggregate_version)
+        duplicate = self.event_index.duplicate(uow, envelope.event_id, digest, inbound.content_hash)
+        if duplicate is not None:
+            return duplicate
         if envelope.occurred_at.tzinfo is None:
             raise RuleViolation("occurred_at must carry a time zone")
         recorded_at = self.clock()
@@ -591,17 +578,13 @@ class CaseHub(Application[UUID]):
             case = self._case_command(uow, cmd, recorded_at, digest, touched)
             aggregate = case
             outcome = Accepted(envelope.event_id, case.id, case.version, case.chain_head)
-        index = InboundEvent._create(  # noqa: SLF001 - eventsourcing's constructor for explicit events
-            InboundEvent.Accepted,
-            id=index_id,
-            timestamp=recorded_at,
-            event_id=envelope.event_id,
-            content_hash=digest,
-            command_type=type(cmd).__name__,
+        index = self.event_index.entry(
+            envelope.event_id,
+            digest=digest,
+            command=cmd,
             aggregate_id=aggregate.id,
-            case_id=outcome.case_id,
-            aggregate_version=outcome.version,
-            event_hash=outcome.event_hash,
+            outcome=outcome,
+            recorded_at=recorded_at,
         )
         uow.collect(aggregate, index, *touched)
         return outcome
@@ -723,73 +706,6 @@ class CaseHub(Application[UUID]):
             content_hash=content_hash(payload),
         )
 
-    # -- internals: rejections --------------------------------------------------------------------
-
-    def _reject(self, uow: UnitOfWork, inbound: c.Inbound, exc: CaseHubError) -> Rejected:
-        envelope = inbound.command.envelope
-        return self._record_rejection(
-            uow,
-            origin=inbound.origin,
-            code=exc.code,
-            message=str(exc),
-            raw=inbound.raw,
-            sender=envelope.sender_agency,
-            event_id=envelope.event_id,
-            command_type=type(inbound.command).__name__,
-            people=self.personal_data.subjects_of(inbound.command),
-        )
-
-    def _reject_undecodable(self, uow: UnitOfWork, item: c.Undecodable) -> Rejected:
-        return self._record_rejection(
-            uow,
-            origin=item.origin,
-            code=item.reason_code,
-            message=item.message,
-            raw=item.raw,
-            sender=item.sender_agency,
-            event_id=item.event_id,
-            command_type="",
-            people=(),  # undecoded: whom it names is unknown (docs/privacy.md)
-        )
-
-    def _record_rejection(
-        self,
-        uow: UnitOfWork,
-        *,
-        origin: c.Origin,
-        code: str,
-        message: str,
-        raw: bytes,
-        sender: str,
-        event_id: UUID | None,
-        command_type: str,
-        people: Sequence[str],
-    ) -> Rejected:
-        rid = rejection_id(origin.source, origin.partition, origin.offset)
-        existing = uow.get(rid, Rejection)
-        if existing is not None:  # the same record refused before (a redelivery)
-            return Rejected(existing.event_id, existing.reason_code, existing.message, rid)
-        # The bytes may name people: sealed under a key of the rejection's own, which erasing
-        # any of those people destroys too.
-        raw_key, sealed = self.personal_data.seal_rejected_record(rid, raw, people)
-        rejection = Rejection._create(  # noqa: SLF001 - eventsourcing's constructor
-            Rejection.Recorded,
-            id=rid,
-            timestamp=self.clock(),
-            source=origin.source,
-            partition=origin.partition,
-            offset=origin.offset,
-            reason_code=code,
-            message=message,
-            raw=sealed,
-            raw_key=raw_key,
-            sender_agency=sender,
-            event_id=event_id,
-            command_type=command_type,
-        )
-        uow.collect(rejection)
-        return Rejected(event_id, code, message, rid)
-
     # -- internals: loading and recording ---------------------------------------------------------
 
     def _check_key_store(self, uow: UnitOfWork) -> None:
@@ -820,14 +736,6 @@ class CaseHub(Application[UUID]):
                 if isinstance(ref, c.CaseRef):
                     ids.add(case_id_for(ref.owning_agency, ref.case_number))
         uow.prefetch(ids, latest_versions(self.recorder, ids))
-
-    def _index(self, index_id: UUID) -> InboundEvent | None:
-        """The event-id index is one event: read it without the repository's snapshot lookup."""
-        for event in self.events.get(index_id, limit=1):
-            found = event.mutate(None)  # type: ignore[attr-defined]
-            assert isinstance(found, InboundEvent)
-            return found
-        return None
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """eventsourcing's hook, called by ``save()`` too: the transaction helper's snapshots."""
