@@ -30,7 +30,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from hub.cases import commands as c
-from hub.cases import viewing
+from hub.cases import deadline_tracking, viewing
 from hub.cases.casestate import Deadline
 from hub.cases.context import HUB_AGENCY, Meta, Terms
 from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
@@ -67,7 +67,7 @@ from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_k
 from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
 from hub.privacy.tokens import ERASED, Revealer, is_token, seal
 from hub.rules.calendar import WorkingDayCalendar, calendar_for
-from hub.rules.clocks import TIMEZONE, local_date
+from hub.rules.clocks import TIMEZONE
 from hub.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -98,7 +98,6 @@ _COMMON_FIELDS = frozenset(
         "event_hash",
     }
 )
-_SCHEDULER = "scheduler"
 
 #: Which personal fields of each kind of subject ``correct_personal_data`` accepts.
 CORRECTABLE: dict[str, tuple[str, ...]] = {"officer": ("name",), "party": ("name", "id_number")}
@@ -219,31 +218,8 @@ class CaseHub(Application[UUID]):
 
     def record_missed_deadlines(self, now: datetime) -> list[Outcome]:
         """Record DeadlineMissed once for every open deadline whose due day ended before ``now``."""
-        today = local_date(now)
-        outcomes: list[Outcome] = []
         with self.transactions.unit_of_work() as uow:
-            calendar = uow.get(DEADLINE_INDEX_ID, DeadlineCalendar)
-            days = [d for d in calendar.days if d < today] if calendar is not None else []
-            for day in days:
-                bucket = uow.deadline_day(day)
-                for entry in list(bucket.entries.values()):
-                    if entry.missed:
-                        continue
-                    case = uow.get(entry.case_id, Case)
-                    deadline = case.deadlines.get(entry.key) if case is not None else None
-                    if case is None or deadline is None or deadline.due_date != day:
-                        continue
-                    if not deadline.is_late:
-                        meta = self._hub_meta(now, deadline)
-                        case.record_deadline_missed(
-                            meta, deadline.kind, deadline.target_id, deadline.agency
-                        )
-                        outcomes.append(
-                            Accepted(meta.event_id, case.id, case.version, case.chain_head)
-                        )
-                    bucket.mark_missed(entry.case_id, entry.key)
-                    uow.collect(case, bucket)
-        return outcomes
+            return deadline_tracking.record_missed(uow, now)
 
     def apply_directory_file(self, path: Path | str) -> tuple[str, ...]:
         """Apply the operator's directory file (TOML or JSON); idempotent. Returns the changes.
@@ -535,18 +511,7 @@ class CaseHub(Application[UUID]):
 
     def open_deadlines(self) -> list[DeadlineView]:
         """Every unmet deadline, from the index (no case is loaded), by due date."""
-        calendar = load_or_none(self.repository.get, DEADLINE_INDEX_ID)
-        if not isinstance(calendar, DeadlineCalendar):
-            return []
-        views: list[DeadlineView] = []
-        for day in calendar.days:
-            bucket = load_or_none(self.repository.get, DeadlineDay.start(day).id)
-            if isinstance(bucket, DeadlineDay):
-                views.extend(
-                    DeadlineView(e.case_id, e.kind, e.target_id, e.agency, day, e.missed)
-                    for e in bucket.entries.values()
-                )
-        return views
+        return deadline_tracking.open_deadlines(self.repository.get)
 
     def rejection(self, rejection_id: UUID) -> Rejected | None:
         return self.rejections.get(self.repository.get, rejection_id)
@@ -626,9 +591,9 @@ class CaseHub(Application[UUID]):
                 raise UnknownCase(
                     f"case {cmd.case.owning_agency}/{cmd.case.case_number} is not registered"
                 )
-            before = _open_deadlines(case)
+            before = deadline_tracking.open_deadlines_of(case)
             apply_to_case(case, cmd, meta, directory, self.terms)
-        touched.extend(self._sync_deadline_index(uow, case, before))
+        touched.extend(deadline_tracking.sync(uow, case, before))
         return case
 
     def _directory_command(
@@ -665,46 +630,6 @@ class CaseHub(Application[UUID]):
                     author, envelope.sender_agency, cmd.officer_id, cmd.effective_from
                 )
         return directory
-
-    def _sync_deadline_index(
-        self, uow: UnitOfWork, case: Case, before: dict[str, Deadline]
-    ) -> list[Aggregate]:
-        """Mirror the case's open deadlines into the per-day index (see deadline_index.py)."""
-        after = _open_deadlines(case)
-        days: dict[date, DeadlineDay] = {}
-        for key, was in before.items():
-            now = after.get(key)
-            if now is None or now.due_date != was.due_date:
-                bucket = days.setdefault(was.due_date, uow.deadline_day(was.due_date))
-                bucket.close_entry(case.id, key)
-        for key, now_open in after.items():
-            prior = before.get(key)
-            if prior is None or prior.due_date != now_open.due_date:
-                bucket = days.setdefault(now_open.due_date, uow.deadline_day(now_open.due_date))
-                bucket.open_entry(case.id, key, now_open.kind, now_open.target_id, now_open.agency)
-        if not days:
-            return []
-        calendar = uow.deadline_calendar()
-        for day, bucket in days.items():
-            calendar.sync_day(day, bool(bucket.entries))
-        return [*days.values(), calendar]
-
-    def _hub_meta(self, now: datetime, deadline: Deadline) -> Meta:
-        payload = {
-            "kind": deadline.kind,
-            "target_id": deadline.target_id,
-            "agency": deadline.agency,
-            "due_date": deadline.due_date,
-        }
-        return Meta(
-            event_id=uuid4(),
-            actor_agency=HUB_AGENCY,
-            actor_role=HUB_AGENCY,
-            officer_id=_SCHEDULER,
-            occurred_at=now,
-            recorded_at=now,
-            content_hash=content_hash(payload),
-        )
 
     # -- internals: loading and recording ---------------------------------------------------------
 
@@ -762,13 +687,6 @@ class CaseHub(Application[UUID]):
     def _directory(self) -> Directory | None:
         found = load_or_none(self.repository.get, DIRECTORY_ID)
         return found if isinstance(found, Directory) else None
-
-
-def _open_deadlines(case: Case) -> dict[str, Deadline]:
-    return {
-        d.key: Deadline(d.kind, d.target_id, d.agency, d.due_date, d.provisional)
-        for d in case.open_deadlines()
-    }
 
 
 def _recorded(event: Any) -> RecordedEvent:
