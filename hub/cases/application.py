@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,18 +26,18 @@ from eventsourcing.persistence import (
     StoredEvent,
     Tracking,
 )
-from eventsourcing.utils import get_topic
 
 from hub.cases import commands as c
 from hub.cases import deadline_tracking, viewing
 from hub.cases.casestate import Deadline
-from hub.cases.context import HUB_AGENCY, Meta, Terms
+from hub.cases.context import Meta, Terms
 from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
 from hub.cases.domainmodel import Case
 from hub.cases.event_index import EventIndex
 from hub.cases.handlers import apply_to_case, register_case
-from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
+from hub.cases.hashing import GENESIS_HASH, event_hash
 from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id
+from hub.cases.personal_data import PersonalDataChange, PersonalDataOperations
 from hub.cases.prefetch import latest_versions
 from hub.cases.rejections import Rejections
 from hub.cases.transaction import Transactions
@@ -63,9 +62,9 @@ from hub.directory.domainmodel import OPERATOR, Author, Directory
 from hub.errors import CaseHubError, RuleViolation, UnknownAgency, UnknownCase
 from hub.logging import get_logger
 from hub.privacy.binding import check_binding
-from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
-from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
-from hub.privacy.tokens import ERASED, Revealer, is_token, seal
+from hub.privacy.keystore import KeyStore, open_key_store
+from hub.privacy.subjects import PersonalData
+from hub.privacy.tokens import ERASED, Revealer, is_token
 from hub.rules.calendar import WorkingDayCalendar, calendar_for
 from hub.rules.clocks import TIMEZONE
 from hub.settings import Settings
@@ -98,18 +97,6 @@ _COMMON_FIELDS = frozenset(
         "event_hash",
     }
 )
-
-#: Which personal fields of each kind of subject ``correct_personal_data`` accepts.
-CORRECTABLE: dict[str, tuple[str, ...]] = {"officer": ("name",), "party": ("name", "id_number")}
-
-
-@dataclass(frozen=True)
-class PersonalDataChange:
-    """What an erasure or correction did: where it was recorded, whether a key was destroyed."""
-
-    subject: str
-    recorded_in: tuple[str, ...]
-    key_destroyed: bool
 
 
 def system_clock() -> datetime:
@@ -154,6 +141,15 @@ class CaseHub(Application[UUID]):
         self.transactions = Transactions(self)
         self.event_index = EventIndex(self.events)
         self.rejections = Rejections(self.personal_data, self.clock)
+        self.personal_data_operations = PersonalDataOperations(
+            keystore=self.keystore,
+            personal_data=self.personal_data,
+            clock=self.clock,
+            transactions=self.transactions,
+            check_key_store=self._check_key_store,
+            recorder=self.recorder,
+            mapper=self.mapper,
+        )
 
     # -- eventsourcing wiring -------------------------------------------------------------------
 
@@ -273,73 +269,17 @@ class CaseHub(Application[UUID]):
             officers.append(dataclasses.replace(o, name=name))
         return dataclasses.replace(wanted, officers=tuple(officers))
 
-    # -- personal data (hub/privacy, docs/privacy.md) --------------------------------------------
+    # -- personal data (hub/cases/personal_data.py, docs/privacy.md) ----------------------------
 
     def erase_personal_data(self, subject: str, reason: str, *, by: str) -> PersonalDataChange:
-        """Record PersonalDataErased wherever the person is mentioned, then destroy their key.
-
-        Idempotent: places that recorded the erasure before are skipped, so a rerun after a
-        crash between the two steps records nothing twice and destroys the key. An unknown
-        subject or a blank reason writes nothing.
-        """
-        info = self.keystore.info(subject)
-        if info is None:
-            raise UnknownSubject(
-                f"no personal data is held for subject {subject} (key store "
-                f"{self.keystore.location}); `casehub privacy subjects` finds subject ids"
-            )
-        if not reason.strip():
-            raise RuleViolation("the reason for an erasure must not be blank")
-        recorded = self._record_wherever_mentioned(
-            info.mentions,
-            by=by,
-            subject=subject,
-            on_case=lambda case, meta: case.record_personal_data_erased(meta, subject, reason),
-            on_directory=lambda directory, author, agency: directory.record_personal_data_erased(
-                author, agency, subject, reason
-            ),
-        )
-        destroyed = self.keystore.destroy(subject)
-        return PersonalDataChange(subject, tuple(recorded), key_destroyed=destroyed)
+        """Record PersonalDataErased wherever the person is mentioned, then destroy their key."""
+        return self.personal_data_operations.erase(subject, reason, by=by)
 
     def correct_personal_data(
         self, subject: str, field_name: str, value: str, *, by: str
     ) -> PersonalDataChange:
-        """Record PersonalDataCorrected (the new value sealed) wherever the person is mentioned.
-
-        From then on readers get the new value (the key store holds the latest correction).
-        """
-        info = self.keystore.info(subject)
-        if info is None:
-            raise UnknownSubject(
-                f"no personal data is held for subject {subject}; `casehub privacy subjects` "
-                "finds subject ids"
-            )
-        allowed = CORRECTABLE.get(info.kind, ())
-        if field_name not in allowed:
-            raise RuleViolation(
-                f"a {info.kind}'s {field_name!r} cannot be corrected "
-                f"(correctable: {', '.join(allowed) or 'nothing'})"
-            )
-        if not value.strip():
-            raise RuleViolation("a corrected value must not be blank")
-        key = self.keystore.key(subject)
-        if key is None:
-            raise SubjectErased(f"personal data of subject {subject} was erased")
-        token = seal(key, subject, field_name, value)
-        recorded = self._record_wherever_mentioned(
-            info.mentions,
-            by=by,
-            subject=subject,
-            on_case=lambda case, meta: case.record_personal_data_corrected(
-                meta, subject, field_name, token
-            ),
-            on_directory=lambda directory, author, agency: directory.record_personal_data_corrected(
-                author, agency, subject, field_name, token
-            ),
-        )
-        self.keystore.record_correction(subject, field_name, token)
-        return PersonalDataChange(subject, tuple(recorded), key_destroyed=False)
+        """Record PersonalDataCorrected (the new value sealed) wherever the person is mentioned."""
+        return self.personal_data_operations.correct(subject, field_name, value, by=by)
 
     def reveal(self, value: str) -> str:
         """A stored value as an entitled reader sees it: tokens opened, erased people marked."""
@@ -347,94 +287,7 @@ class CaseHub(Application[UUID]):
 
     def reapply_erasures(self) -> list[str]:
         """Destroy again every key a PersonalDataErased event names (after a key-store restore)."""
-        topics = (get_topic(Case.PersonalDataErased), get_topic(Directory.PersonalDataErased))
-        destroyed: list[str] = []
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=500, topics=topics)
-            if not batch:
-                break
-            for notification in batch:
-                subject = str(self.mapper.to_domain_event(notification).subject)  # type: ignore[attr-defined]
-                if self.keystore.info(subject) is None or self.keystore.is_destroyed(subject):
-                    continue
-                self.keystore.destroy(subject)
-                destroyed.append(subject)
-            start = int(batch[-1].id) + 1
-        return destroyed
-
-    def _record_wherever_mentioned(
-        self,
-        mentions: Sequence[str],
-        *,
-        by: str,
-        subject: str,
-        on_case: Callable[[Case, Meta], bool],
-        on_directory: Callable[[Directory, Author, str], bool],
-    ) -> list[str]:
-        """One transaction: ``on_case``/``on_directory`` on every existing place that mentions
-        the subject (after checking the key store); returns the places that recorded."""
-        with self.transactions.unit_of_work() as uow:
-            self._check_key_store(uow)
-            return self._record_personal_data(
-                uow,
-                mentions,
-                by=by,
-                subject=subject,
-                on_case=on_case,
-                on_directory=on_directory,
-            )
-
-    def _record_personal_data(
-        self,
-        uow: UnitOfWork,
-        mentions: Sequence[str],
-        *,
-        by: str,
-        subject: str,
-        on_case: Callable[[Case, Meta], bool],
-        on_directory: Callable[[Directory, Author, str], bool],
-    ) -> list[str]:
-        """Run ``on_case``/``on_directory`` on every place a subject is mentioned that exists."""
-        now = self.clock()
-        recorded: list[str] = []
-        for mention in mentions:
-            ref = mentioned_case(mention)
-            if ref is None:
-                directory = uow.directory()
-                agency = self._officer_agency(directory, subject) if directory else None
-                if directory is None or agency is None:
-                    continue
-                author = Author(uuid4(), OPERATOR, by, now, now)
-                if on_directory(directory, author, agency):
-                    uow.collect(directory)
-                    recorded.append(mention)
-                continue
-            case = uow.get(case_id_for(ref.owning_agency, ref.case_number), Case)
-            if case is None:  # the command naming them was refused: nothing recorded there
-                continue
-            meta = Meta(
-                event_id=uuid4(),
-                actor_agency=HUB_AGENCY,
-                actor_role=HUB_AGENCY,
-                officer_id=by,
-                occurred_at=now,
-                recorded_at=now,
-                content_hash=content_hash({"subject": subject, "place": mention}),
-                classification=case.classification,
-            )
-            if on_case(case, meta):
-                uow.collect(case)
-                recorded.append(mention)
-        return recorded
-
-    def _officer_agency(self, directory: Directory, subject: str) -> str | None:
-        pepper = self.personal_data.pepper
-        for agency, officers in directory.officers.items():
-            for officer_id in officers:
-                if officer_subject(pepper, agency, officer_id) == subject:
-                    return agency
-        return None
+        return self.personal_data_operations.reapply_erasures()
 
     # -- queries ----------------------------------------------------------------------------------
 
