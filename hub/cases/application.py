@@ -23,19 +23,18 @@ from eventsourcing.persistence import (
     InternalError,
     JSONTranscoder,
     ProcessRecorder,
-    StoredEvent,
     Tracking,
 )
 
 from hub.cases import commands as c
 from hub.cases import deadline_tracking, viewing
 from hub.cases.casestate import Deadline
+from hub.cases.chain import ChainVerifier
 from hub.cases.context import Meta, Terms
 from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
 from hub.cases.domainmodel import Case
 from hub.cases.event_index import EventIndex
 from hub.cases.handlers import apply_to_case, register_case
-from hub.cases.hashing import GENESIS_HASH, event_hash
 from hub.cases.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id
 from hub.cases.personal_data import PersonalDataChange, PersonalDataOperations
 from hub.cases.prefetch import latest_versions
@@ -45,7 +44,6 @@ from hub.cases.transcodings import register_all
 from hub.cases.unitofwork import UnitOfWork, load_or_none
 from hub.cases.views import (
     Accepted,
-    BadLink,
     CaseMetadata,
     CaseView,
     ChainHead,
@@ -141,6 +139,7 @@ class CaseHub(Application[UUID]):
         self.transactions = Transactions(self)
         self.event_index = EventIndex(self.events)
         self.rejections = Rejections(self.personal_data, self.clock)
+        self.chain = ChainVerifier(self.recorder, self.mapper)
         self.personal_data_operations = PersonalDataOperations(
             keystore=self.keystore,
             personal_data=self.personal_data,
@@ -310,33 +309,10 @@ class CaseHub(Application[UUID]):
 
     def verify_chain(self, case_id: UUID) -> ChainReport:
         """Recompute every hash from the stored records; name the first bad link."""
-        stored = self.recorder.select_events(case_id)
-        if not stored:
-            raise UnknownCase(f"no case with id {case_id}")
-        expected_prev = GENESIS_HASH
-        for record in stored:
-            state = self._raw_state(record)
-            type_name = record.topic.rsplit(":", 1)[-1]
-            found_prev = str(state.get("prev_hash", ""))
-            if found_prev != expected_prev:
-                bad = BadLink(
-                    record.originator_version, type_name, "prev_hash", expected_prev, found_prev
-                )
-                return ChainReport(case_id, len(stored), expected_prev, bad)
-            recomputed = event_hash(type_name, state)
-            found = str(state.get("event_hash", ""))
-            if recomputed != found:
-                bad = BadLink(record.originator_version, type_name, "event_hash", recomputed, found)
-                return ChainReport(case_id, len(stored), expected_prev, bad)
-            expected_prev = recomputed
-        return ChainReport(case_id, len(stored), expected_prev, None)
+        return self.chain.verify(case_id)
 
     def chain_head(self, case_id: UUID) -> ChainHead:
-        stored = self.recorder.select_events(case_id, desc=True, limit=1)
-        if not stored:
-            raise UnknownCase(f"no case with id {case_id}")
-        state = self._raw_state(stored[0])
-        return ChainHead(case_id, stored[0].originator_version, str(state["event_hash"]))
+        return self.chain.head(case_id)
 
     def directory(self) -> DirectoryView:
         return viewing.directory_view(self._directory())
@@ -518,18 +494,6 @@ class CaseHub(Application[UUID]):
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """eventsourcing's hook, called by ``save()`` too: the transaction helper's snapshots."""
         self.transactions.take_snapshots(processing_event)
-
-    def _raw_state(self, record: StoredEvent) -> dict[str, Any]:
-        """A stored event's state as first recorded (decoded, never upcast)."""
-        data = record.state
-        if self.mapper.cipher:
-            data = self.mapper.cipher.decrypt(data)
-        if self.mapper.compressor:
-            data = self.mapper.compressor.decompress(data)
-        state: dict[str, Any] = self.mapper.transcoder.decode(data)
-        state["originator_id"] = UUID(str(record.originator_id))
-        state["originator_version"] = record.originator_version
-        return state
 
     def _case(self, case_id: UUID, version: int | None) -> Case:
         found = load_or_none(lambda i: self.repository.get(i, version=version), case_id)
