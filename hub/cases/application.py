@@ -4,6 +4,18 @@ It takes commands (``hub.cases.commands``) and primitives, and returns plain fro
 (``hub.cases.views``), never live aggregates. Everything one call changes (case events, the
 directory, the event-id index, the deadline index, rejection records and the Kafka tracking
 position) is recorded in one transaction through a process recorder.
+
+``CaseHub`` runs the commands and answers the queries; each other concern lives in a module of
+its own, behind these same public methods:
+
+* ``hub.cases.transaction``: the lock, the unit of work, commit or evict (every write);
+* ``hub.cases.event_index``: the event-id index (duplicates and conflicting resends);
+* ``hub.cases.deadline_tracking``: the deadline index and the scheduler's missed deadlines;
+* ``hub.cases.personal_data``: erasure, correction, erasures reapplied;
+* ``hub.cases.chain``: hash-chain verification from the stored records;
+* ``hub.cases.rejections``: refused and undecodable records, kept for the dead letter.
+
+``hub.bootstrap`` opens it over the configured store, with its components from the settings.
 """
 
 from __future__ import annotations
