@@ -6,12 +6,12 @@ never load settings themselves.
 
 * the application: ``open_pipeline`` (the writing hub ``casehub serve`` runs, which creates a
   missing store), ``open_hub`` (the same for a tool that writes), ``open_existing_hub`` and
-  ``open_reader`` (a tool that reads or amends what is there: a missing SQLite file is refused
+  ``open_probe_hub`` (a tool that reads or amends what is there: a missing SQLite file is refused
   with an error naming it, never created), ``new_hub`` (an application over an explicit
   eventsourcing environment, e.g. in memory);
 * the stores: ``store_env`` (the event store, SQLite or PostgreSQL, with its cipher and key
   checked), ``open_view_store`` (the views' store);
-* the components: ``working_calendar``, ``access_policy``, ``sealing``.
+* the components: ``working_calendar``, ``access_policy``, ``sealing``, ``inbound_decoder``.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def open_existing_hub(
 
 
 @contextmanager
-def open_reader(settings: Settings) -> Iterator[CaseHub]:
+def open_probe_hub(settings: Settings) -> Iterator[CaseHub]:
     """``open_existing_hub`` with the pipeline's connect timeout: for the operator's probes
     (``ops status``, ``topics ensure``), which report quickly rather than wait on a database."""
     require_store(settings)

@@ -65,11 +65,11 @@ def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
 
 
 def _status_command(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.bootstrap import open_reader  # noqa: PLC0415
+    from hub.bootstrap import open_probe_hub  # noqa: PLC0415
     from hub.ops.status import collect_status, render_status  # noqa: PLC0415
 
     settings = _settings(args, settings)
-    with open_reader(settings) as app:
+    with open_probe_hub(settings) as app:
         status = collect_status(settings, app, sample=max(0, args.sample))
     if args.json:
         json.dump(status.to_json(), sys.stdout, indent=2, ensure_ascii=False)
@@ -80,11 +80,11 @@ def _status_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _deadletters_command(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.bootstrap import open_reader  # noqa: PLC0415
+    from hub.bootstrap import open_probe_hub  # noqa: PLC0415
     from hub.ops.deadletters import dead_letters  # noqa: PLC0415
 
     settings = _settings(args, settings)
-    with open_reader(settings) as app:
+    with open_probe_hub(settings) as app:
         letters = list(
             dead_letters(app, agency=args.agency, reason=args.reason, open_only=args.open)
         )
