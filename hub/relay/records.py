@@ -185,8 +185,7 @@ class RecordMapper:
         self.sender_of = sender_of
         self.is_agency = is_agency
         self.encode = encode or default_encoder()
-        #: Who may read what on the feeds (``hub.bootstrap.access_policy``); by default the
-        #: default settings' clearances.
+        #: Who may read what on the feeds; by default the clearances the settings configure.
         self.policy = policy if policy is not None else _policy_from_settings()
         #: Who acted in recently mapped events: the receipt that follows them needs the sender.
         self._senders: OrderedDict[tuple[UUID, int], str] = OrderedDict()
