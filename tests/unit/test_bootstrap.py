@@ -3,7 +3,9 @@ from the settings given (``hub.bootstrap``)."""
 
 from __future__ import annotations
 
+import ast
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +80,34 @@ class TestComponents:
     def test_the_view_store_file_lives_in_the_data_dir(self, tmp_path):
         """``views_file`` is ``<data_dir>/views.sqlite``."""
         assert bootstrap.views_file(Settings(data_dir=tmp_path)) == tmp_path / "views.sqlite"
+
+
+class TestOneRoot:
+    """Shipped code loads settings in one place and opens the application in one place."""
+
+    ROOT = Path(__file__).resolve().parents[2]
+    #: The dev kit (the demo, the test helpers) leaves the package (issue 15): not held to it.
+    DEV_KIT = ("hub/demo/", "testing.py")
+
+    def _calls(self, name: str) -> set[str]:
+        found: set[str] = set()
+        for folder in ("hub", "consumers"):
+            for path in sorted((self.ROOT / folder).rglob("*.py")):
+                rel = path.relative_to(self.ROOT).as_posix()
+                if rel.startswith(self.DEV_KIT[0]) or rel.endswith(self.DEV_KIT[1]):
+                    continue
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                    if isinstance(node, ast.Call) and (
+                        (isinstance(node.func, ast.Name) and node.func.id == name)
+                        or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+                    ):
+                        found.add(rel)
+        return found
+
+    def test_only_the_cli_loads_settings(self):
+        """Components receive settings: only the command line's entry point loads them."""
+        assert self._calls("load_settings") == {"hub/cli.py"}
+
+    def test_only_the_root_constructs_the_application(self):
+        """Every entry point opens CaseHub through hub.bootstrap."""
+        assert self._calls("CaseHub") == {"hub/bootstrap.py"}
