@@ -104,9 +104,9 @@ class Bench:
     @contextmanager
     def hub_on(self, settings: Settings, env: dict[str, str] | None = None) -> Iterator[Any]:
         """The pipeline's application over a new store holding the operator's directory."""
-        from hub.serve.wiring import open_hub  # noqa: PLC0415
+        from hub.bootstrap import open_pipeline  # noqa: PLC0415
 
-        with open_hub(settings, env=env) as app:
+        with open_pipeline(settings, env=env) as app:
             if app.recorder.max_notification_id() in (None, 0):
                 app.apply_directory_file(self.directory_file)
                 admit_directory(app)
@@ -263,7 +263,7 @@ class Bench:
         """A schema of our own in the project's PostgreSQL, dropped afterwards."""
         import psycopg  # noqa: PLC0415
 
-        from hub.serve.wiring import hub_env  # noqa: PLC0415
+        from hub.bootstrap import pipeline_env  # noqa: PLC0415
 
         settings = self.settings.with_overrides(store="postgres")
         schema = f"bench_{os.getpid()}"
@@ -278,7 +278,7 @@ class Bench:
         try:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
-            yield settings, hub_env(settings) | {"POSTGRES_SCHEMA": schema}
+            yield settings, pipeline_env(settings) | {"POSTGRES_SCHEMA": schema}
         finally:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.close()
@@ -378,11 +378,11 @@ class Bench:
     ) -> dict[str, Any]:
         """Relay the store from its start up to its ``events``-th case or directory event."""
         from devkit.testing import serve as t  # noqa: PLC0415
+        from hub.bootstrap import open_pipeline  # noqa: PLC0415
         from hub.relay.relay import Relay  # noqa: PLC0415
-        from hub.serve.wiring import open_hub  # noqa: PLC0415
 
         settings = self.settings.with_overrides(store="sqlite", sqlite_path=str(store))
-        with open_hub(settings) as app:
+        with open_pipeline(settings) as app:
             head = t.last_publishing_notification(app) or 0
             if events is not None:
                 head = _nth_publishing_notification(app, events) or head
@@ -482,8 +482,8 @@ class Bench:
         from consumers import audit_trail  # noqa: PLC0415
         from consumers.runner import rebuild  # noqa: PLC0415
         from consumers.store import SQLiteViewStore  # noqa: PLC0415
+        from hub.bootstrap import open_pipeline  # noqa: PLC0415
         from hub.codec import decode_record  # noqa: PLC0415
-        from hub.serve.wiring import open_hub  # noqa: PLC0415
         from hub.topics import TIMELINE  # noqa: PLC0415
 
         store = self.relayed()
@@ -491,7 +491,7 @@ class Bench:
         views = self.workdir / "views-rebuild.sqlite"
         rates = []
         applied = 0
-        with open_hub(settings) as app:
+        with open_pipeline(settings) as app:
             view_store = SQLiteViewStore(str(views))
             try:
                 for _ in range(self.repeats):
@@ -531,11 +531,11 @@ class Bench:
     def fig_history(self) -> None:
         from eventsourcing.application import Repository  # noqa: PLC0415
 
+        from hub.bootstrap import open_pipeline  # noqa: PLC0415
         from hub.cases.commands import Inbound, Origin  # noqa: PLC0415
         from hub.cases.views import Accepted  # noqa: PLC0415
         from hub.codec import command_content_hash  # noqa: PLC0415
         from hub.ids import case_id_for  # noqa: PLC0415
-        from hub.serve.wiring import open_hub  # noqa: PLC0415
 
         settings = self.sqlite_settings("history.sqlite")
         settings.sqlite_file.unlink(missing_ok=True)
@@ -555,7 +555,7 @@ class Bench:
                     if not all(isinstance(o, Accepted) for o in outcomes):
                         raise RuntimeError(f"history case refused: {outcomes[:3]}")
         samples = max(5, self.repeats)
-        with open_hub(settings) as app:  # a new process's view: nothing cached
+        with open_pipeline(settings) as app:  # a new process's view: nothing cached
             plain = Repository(app.events)  # no snapshot store: every event replayed
             for size, case_id in cases.items():
                 snap = _timed(partial(app.repository.get, case_id), samples)
@@ -595,7 +595,7 @@ class Bench:
     # --- latency -------------------------------------------------------------------------------
     def fig_latency(self) -> None:
         from devkit.testing import serve as t  # noqa: PLC0415
-        from hub.serve.wiring import open_hub  # noqa: PLC0415
+        from hub.bootstrap import open_pipeline  # noqa: PLC0415
 
         self.fresh_kafka()
         self._ingest = None  # the topics were emptied
@@ -606,7 +606,7 @@ class Bench:
         count = max(500, round(LATENCY_RATE * LATENCY_SECONDS * self.scale.factor))
         cases = max(1, count // INGEST_EVENTS_PER_CASE)
         commands = load(cases, INGEST_EVENTS_PER_CASE, tag="latency")
-        with self.serving(settings, "latency") as proc, open_hub(settings) as app:
+        with self.serving(settings, "latency") as proc, open_pipeline(settings) as app:
             t.wait_until(
                 lambda: _alive(proc) and t.relay_caught_up(settings, app), 120, what="relay"
             )
@@ -798,7 +798,7 @@ class Bench:
     # --- memory --------------------------------------------------------------------------------
     def fig_memory(self) -> None:
         from devkit.testing import serve as t  # noqa: PLC0415
-        from hub.serve.wiring import open_hub  # noqa: PLC0415
+        from hub.bootstrap import open_pipeline  # noqa: PLC0415
 
         self.fresh_kafka()
         self._ingest = None
@@ -808,7 +808,7 @@ class Bench:
         empty.sqlite_file.unlink(missing_ok=True)
         with self.hub_on(empty):
             pass
-        with self.serving(empty, "memory-empty") as proc, open_hub(empty) as app:
+        with self.serving(empty, "memory-empty") as proc, open_pipeline(empty) as app:
             t.wait_until(lambda: _alive(proc) and t.relay_caught_up(empty, app), 120)
             time.sleep(2)
             _, empty_peak = rss_mb(proc.pid)
@@ -825,7 +825,7 @@ class Bench:
             pass
         peak = 0.0
         started = time.perf_counter()
-        with self.serving(full, "memory") as proc, open_hub(full) as app:
+        with self.serving(full, "memory") as proc, open_pipeline(full) as app:
 
             def done() -> bool:
                 nonlocal peak

@@ -21,6 +21,7 @@ from hub.assessment.config import load_config
 from hub.assessment.model import Fact, Organ
 from hub.assessment.report import FORMATS, render
 from hub.assessment.scoring import NoAssessmentDataError, score_year
+from hub.bootstrap import working_calendar
 from hub.errors import CaseHubError
 from hub.i18n import check_lang
 from hub.settings import Settings
@@ -54,11 +55,12 @@ def register(subparsers: Any) -> None:
 def _facts(settings: Settings, source: str) -> tuple[list[Organ], list[Fact]]:
     # Imported when the verb runs, so `casehub --help` (which loads every verb module) stays light.
     from consumers.assessment import VIEW, organs_and_facts, organs_and_facts_of  # noqa: PLC0415
-    from consumers.runner import open_event_store, open_view_store, views_file  # noqa: PLC0415
+    from consumers.store import open_view_store, views_file  # noqa: PLC0415
+    from hub.bootstrap import open_existing_hub  # noqa: PLC0415
     from hub.outbound.store import entries_from_store  # noqa: PLC0415
 
     if source == "store":
-        with open_event_store(settings) as app:
+        with open_existing_hub(settings) as app:
             return organs_and_facts_of(list(entries_from_store(app)))
     if settings.store == "sqlite" and not views_file(settings).exists():
         return [], []  # no view yet: reported as an empty view, no file created
@@ -82,7 +84,14 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(args.config)
     organs, facts = _facts(settings, args.source)
     try:
-        card = score_year(args.year, organs, facts, config, now=lambda: datetime.now(UTC))
+        card = score_year(
+            args.year,
+            organs,
+            facts,
+            config,
+            now=lambda: datetime.now(UTC),
+            calendar=working_calendar(settings),
+        )
     except NoAssessmentDataError as exc:
         hint = (
             " (the assessment view is empty: run `casehub consumers rebuild assessment`)"

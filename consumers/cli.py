@@ -18,11 +18,11 @@ from consumers.runner import (
     KafkaViewRunner,
     ProgressBar,
     open_event_store,
-    open_view_store,
     rebuild,
     views_named,
 )
-from consumers.store import ViewStore
+from consumers.store import ViewStore, open_view_store
+from hub.bootstrap import working_calendar
 from hub.errors import CaseHubError
 from hub.i18n import Lang, check_lang, t
 from hub.privacy.access import AUDITOR, Reader
@@ -220,7 +220,9 @@ def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
         raise ViewQueryError(f"--today {args.today!r} is not a date (YYYY-MM-DD)") from None
     with _view_store(settings) as store:
         store.ensure(deadlines.VIEW)
-        found = deadlines.read(store, today, agency=args.agency)
+        found = deadlines.read(
+            store, today, agency=args.agency, calendar=working_calendar(settings)
+        )
     for s in found:
         if s.status == deadlines.OPEN:
             state = f"{t('days_remaining', lang)} {s.days_remaining}"

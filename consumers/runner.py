@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from consumers import assessment, audit_trail, deadlines, notices, rejections, timelines
@@ -34,7 +33,8 @@ from consumers.records import (
     entry_from_timeline_record,
     max_notification_id,
 )
-from consumers.store import Positioned, SQLiteViewStore, View, ViewStore, batched
+from consumers.store import Positioned, View, ViewStore, batched
+from hub.bootstrap import open_existing_hub
 from hub.errors import CaseHubError, SchemaError, SetupError
 from hub.kafka.errors import TopicMissing
 from hub.kafka.group import GroupMember, Partition, Start
@@ -81,35 +81,8 @@ def views_named(names: Sequence[str]) -> list[View[Any]]:
     return [VIEWS[n] for n in names]
 
 
-def views_file(settings: Settings) -> Path:
-    return settings.data_dir / "views.sqlite"
-
-
-def open_view_store(settings: Settings, *, schema: str = "views") -> ViewStore:
-    """The views' store on the configured backend: SQLite file, or PostgreSQL schema."""
-    if settings.store == "sqlite":
-        path = views_file(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteViewStore(str(path))
-    if settings.store == "postgres":
-        from consumers.store_postgres import PostgresViewStore  # noqa: PLC0415
-
-        return PostgresViewStore(
-            dbname=settings.postgres_dbname,
-            host=settings.postgres_host,
-            port=settings.postgres_port,
-            user=settings.postgres_user,
-            password=settings.postgres_password,
-            schema=schema,
-        )
-    raise SetupError(f"unknown store {settings.store!r}: expected sqlite or postgres")
-
-
-# --- replay from the event store ------------------------------------------------------------------
 def open_event_store(settings: Settings) -> AbstractContextManager[Any]:
     """The hub's ``CaseHub`` over the configured store, to read; never creates an SQLite file."""
-    from hub.cases.opening import open_existing_hub  # noqa: PLC0415 - the domain only to replay
-
     return open_existing_hub(settings)
 
 

@@ -186,11 +186,11 @@ def register(subparsers: Any) -> None:
 
 
 def _ensure_command(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
+    from hub.bootstrap import open_probe_hub  # noqa: PLC0415
 
     if args.store:
         settings = settings.with_overrides(store=args.store)
-    with open_hub(settings) as app:
+    with open_probe_hub(settings) as app:
         agencies = set(app.agency_ids()) | set(args.agency)
     created = ensure_topics(settings, agencies)
     for name in created:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hub.audit.timeline import timeline_records
-from hub.cases.opening import open_existing_hub
+from hub.bootstrap import open_existing_hub
 from hub.outbound.store import entries_from_store
 from hub.outbound.timeline import CASE, TimelineEntry
 from hub.settings import Settings

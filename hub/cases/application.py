@@ -4,15 +4,25 @@ It takes commands (``hub.cases.commands``) and primitives, and returns plain fro
 (``hub.cases.views``), never live aggregates. Everything one call changes (case events, the
 directory, the event-id index, the deadline index, rejection records and the Kafka tracking
 position) is recorded in one transaction through a process recorder.
+
+``CaseHub`` runs the commands and answers the queries; each other concern lives in a module of
+its own, behind these same public methods:
+
+* ``hub.cases.transaction``: the lock, the unit of work, commit or evict (every write);
+* ``hub.cases.event_index``: the event-id index (duplicates and conflicting resends);
+* ``hub.cases.deadline_tracking``: the deadline index and the scheduler's missed deadlines;
+* ``hub.cases.personal_data``: erasure, correction, erasures reapplied;
+* ``hub.cases.chain``: hash-chain verification from the stored records;
+* ``hub.cases.rejections``: refused and undecodable records, kept for the dead letter.
+
+``hub.bootstrap`` opens it over the configured store, with its components from the settings.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,35 +35,32 @@ from eventsourcing.persistence import (
     InternalError,
     JSONTranscoder,
     ProcessRecorder,
-    Recording,
-    StoredEvent,
     Tracking,
 )
-from eventsourcing.utils import get_topic
 
 from hub.cases import commands as c
-from hub.cases import viewing
+from hub.cases import deadline_tracking, viewing
 from hub.cases.casestate import Deadline
-from hub.cases.context import HUB_AGENCY, Meta, Terms
+from hub.cases.chain import ChainVerifier
+from hub.cases.context import Meta, Terms
 from hub.cases.deadline_index import DeadlineCalendar, DeadlineDay
 from hub.cases.domainmodel import Case
+from hub.cases.event_index import EventIndex
 from hub.cases.handlers import apply_to_case, register_case
-from hub.cases.hashing import GENESIS_HASH, content_hash, event_hash
-from hub.cases.indexes import InboundEvent, Rejection
+from hub.cases.personal_data import PersonalDataChange, PersonalDataOperations
 from hub.cases.prefetch import latest_versions
-from hub.cases.store import store_env
+from hub.cases.rejections import Rejections
+from hub.cases.transaction import Transactions
 from hub.cases.transcodings import register_all
-from hub.cases.unitofwork import AggregateCache, UnitOfWork, load_or_none
+from hub.cases.unitofwork import UnitOfWork, load_or_none
 from hub.cases.views import (
     Accepted,
-    BadLink,
     CaseMetadata,
     CaseView,
     ChainHead,
     ChainReport,
     DeadlineView,
     DirectoryView,
-    Duplicate,
     LiaisonView,
     Outcome,
     RecordedEvent,
@@ -61,17 +68,17 @@ from hub.cases.views import (
 )
 from hub.directory import bootstrap
 from hub.directory.domainmodel import OPERATOR, Author, Directory
-from hub.errors import CaseHubError, ConflictingDuplicate, RuleViolation, UnknownAgency, UnknownCase
-from hub.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id, rejection_id
+from hub.errors import CaseHubError, RuleViolation, UnknownAgency, UnknownCase
+from hub.ids import DEADLINE_INDEX_ID, DIRECTORY_ID, case_id_for, event_index_id
 from hub.logging import get_logger
 from hub.outbound.envelope import history_payload
 from hub.privacy.binding import check_binding
-from hub.privacy.keystore import KeyStore, SubjectErased, UnknownSubject, open_key_store
-from hub.privacy.subjects import PersonalData, mentioned_case, officer_subject
-from hub.privacy.tokens import ERASED, Revealer, is_token, seal
-from hub.rules.calendar import calendar_for
-from hub.rules.clocks import TIMEZONE, local_date
-from hub.settings import Settings, load_settings
+from hub.privacy.keystore import KeyStore, open_key_store
+from hub.privacy.subjects import PersonalData
+from hub.privacy.tokens import ERASED, Revealer, is_token
+from hub.rules.calendar import WorkingDayCalendar, calendar_for
+from hub.rules.clocks import TIMEZONE
+from hub.settings import Settings
 from hub.vocabulary import CaseRef, Classification
 
 Clock = Callable[[], datetime]
@@ -81,20 +88,6 @@ DIRECTORY_APPLY_ATTEMPTS = 5
 #: Tries at creating the store's tables when other instances create them at the same moment.
 STORE_CREATE_ATTEMPTS = 5
 log = get_logger(__name__)
-
-_SCHEDULER = "scheduler"
-
-#: Which personal fields of each kind of subject ``correct_personal_data`` accepts.
-CORRECTABLE: dict[str, tuple[str, ...]] = {"officer": ("name",), "party": ("name", "id_number")}
-
-
-@dataclass(frozen=True)
-class PersonalDataChange:
-    """What an erasure or correction did: where it was recorded, whether a key was destroyed."""
-
-    subject: str
-    recorded_in: tuple[str, ...]
-    key_destroyed: bool
 
 
 def system_clock() -> datetime:
@@ -114,13 +107,16 @@ class CaseHub(Application[UUID]):
 
     def __init__(
         self,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str],
         *,
+        settings: Settings,
         clock: Clock | None = None,
-        settings: Settings | None = None,
         keystore: KeyStore | None = None,
+        calendar: WorkingDayCalendar | None = None,
     ) -> None:
-        self.settings = settings if settings is not None else load_settings()
+        """The application over the eventsourcing environment ``env`` (``hub.bootstrap`` opens
+        it over the configured store); ``calendar`` defaults to the one ``settings`` name."""
+        self.settings = settings
         #: Per-person keys (hub/privacy): personal fields are sealed before any event is made.
         self.keystore = keystore if keystore is not None else open_key_store(self.settings)
         self.personal_data = PersonalData(self.keystore)
@@ -129,13 +125,23 @@ class CaseHub(Application[UUID]):
         self.terms = Terms(
             notice_ack_working_days=self.settings.notice_ack_working_days,
             recommendation_reply_months=self.settings.recommendation_reply_months,
-            calendar=calendar_for(self.settings),
+            calendar=calendar if calendar is not None else calendar_for(settings),
         )
-        merged = dict(env) if env is not None else store_env(self.settings)
-        super().__init__(merged)
+        super().__init__(dict(env))
         self.recorder: ProcessRecorder
-        self._lock = threading.RLock()
-        self._cache = AggregateCache(self.events)
+        self.transactions = Transactions(self)
+        self.event_index = EventIndex(self.events)
+        self.rejections = Rejections(self.personal_data, self.clock)
+        self.chain = ChainVerifier(self.recorder, self.mapper)
+        self.personal_data_operations = PersonalDataOperations(
+            keystore=self.keystore,
+            personal_data=self.personal_data,
+            clock=self.clock,
+            transactions=self.transactions,
+            check_key_store=self._check_key_store,
+            recorder=self.recorder,
+            mapper=self.mapper,
+        )
 
     # -- eventsourcing wiring -------------------------------------------------------------------
 
@@ -166,69 +172,42 @@ class CaseHub(Application[UUID]):
         return self.process_batch([inbound])[0]
 
     def process_batch(
-        self, items: Sequence[c.Inbound | c.Undecodable], tracking: Tracking | None = None
+        self,
+        items: Sequence[c.Inbound | c.Undecodable],
+        tracking: Tracking | None = None,
+        *,
+        extra: Sequence[Aggregate] = (),
     ) -> list[Outcome]:
         """Run commands in order; record all their effects and ``tracking`` in one transaction.
 
         A command refused by a rule, and an undecodable record, becomes a Rejection record; the
-        batch goes on. Any other error aborts the whole batch and nothing is recorded.
+        batch goes on. Any other error aborts the whole batch and nothing is recorded. The new
+        events of ``extra`` aggregates (the ingest's partition lease, ``hub.ingest.lease``) are
+        recorded in the same transaction when ``tracking`` is given.
         """
-        with self._lock:
-            uow = self._unit_of_work(tracking)
-            outcomes: list[Outcome] = []
-            try:
-                self._prefetch(uow, items)
-                self._check_key_store(uow)
-                self.personal_data.prepare(
-                    item.command for item in items if isinstance(item, c.Inbound)
-                )
-                for item in items:
-                    if isinstance(item, c.Undecodable):
-                        outcomes.append(self._reject_undecodable(uow, item))
-                        continue
-                    try:
-                        outcomes.append(self._handle(uow, item))
-                    except CaseHubError as exc:
-                        outcomes.append(self._reject(uow, item, exc))
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-            return outcomes
+        outcomes: list[Outcome] = []
+        with self.transactions.unit_of_work(tracking) as uow:
+            if extra and tracking is not None:
+                uow.collect(*extra)
+            self._prefetch(uow, items)
+            self._check_key_store(uow)
+            self.personal_data.prepare(
+                item.command for item in items if isinstance(item, c.Inbound)
+            )
+            for item in items:
+                if isinstance(item, c.Undecodable):
+                    outcomes.append(self.rejections.undecodable(uow, item))
+                    continue
+                try:
+                    outcomes.append(self._handle(uow, item))
+                except CaseHubError as exc:
+                    outcomes.append(self.rejections.refused(uow, item, exc))
+        return outcomes
 
     def record_missed_deadlines(self, now: datetime) -> list[Outcome]:
         """Record DeadlineMissed once for every open deadline whose due day ended before ``now``."""
-        today = local_date(now)
-        with self._lock:
-            uow = self._unit_of_work(None)
-            outcomes: list[Outcome] = []
-            try:
-                calendar = uow.get(DEADLINE_INDEX_ID, DeadlineCalendar)
-                days = [d for d in calendar.days if d < today] if calendar is not None else []
-                for day in days:
-                    bucket = uow.deadline_day(day)
-                    for entry in list(bucket.entries.values()):
-                        if entry.missed:
-                            continue
-                        case = uow.get(entry.case_id, Case)
-                        deadline = case.deadlines.get(entry.key) if case is not None else None
-                        if case is None or deadline is None or deadline.due_date != day:
-                            continue
-                        if not deadline.is_late:
-                            meta = self._hub_meta(now, deadline)
-                            case.record_deadline_missed(
-                                meta, deadline.kind, deadline.target_id, deadline.agency
-                            )
-                            outcomes.append(
-                                Accepted(meta.event_id, case.id, case.version, case.chain_head)
-                            )
-                        bucket.mark_missed(entry.case_id, entry.key)
-                        uow.collect(case, bucket)
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-            return outcomes
+        with self.transactions.unit_of_work() as uow:
+            return deadline_tracking.record_missed(uow, now)
 
     def apply_directory_file(self, path: Path | str) -> tuple[str, ...]:
         """Apply the operator's directory file (TOML or JSON); idempotent. Returns the changes.
@@ -246,26 +225,20 @@ class CaseHub(Application[UUID]):
         return self._apply_directory(wanted)
 
     def _apply_directory(self, wanted: bootstrap.DirectoryFile) -> tuple[str, ...]:
-        with self._lock:
-            uow = self._unit_of_work(None)
-            try:
-                self._check_key_store(uow)
-                now = self.clock()
-                directory = uow.directory()
-                wanted = self._sealed_directory_file(wanted, directory)
+        with self.transactions.unit_of_work() as uow:
+            self._check_key_store(uow)
+            now = self.clock()
+            directory = uow.directory()
+            wanted = self._sealed_directory_file(wanted, directory)
 
-                def author() -> Author:
-                    return Author(uuid4(), OPERATOR, OPERATOR, now, now)
+            def author() -> Author:
+                return Author(uuid4(), OPERATOR, OPERATOR, now, now)
 
-                if directory is None:
-                    directory = Directory.open(author())
-                changes = bootstrap.apply(directory, wanted, author)
-                uow.collect(directory)
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-            return changes
+            if directory is None:
+                directory = Directory.open(author())
+            changes = bootstrap.apply(directory, wanted, author)
+            uow.collect(directory)
+        return changes
 
     def _sealed_directory_file(
         self, wanted: bootstrap.DirectoryFile, directory: Directory | None
@@ -288,73 +261,17 @@ class CaseHub(Application[UUID]):
             officers.append(dataclasses.replace(o, name=name))
         return dataclasses.replace(wanted, officers=tuple(officers))
 
-    # -- personal data (hub/privacy, docs/privacy.md) --------------------------------------------
+    # -- personal data (hub/cases/personal_data.py, docs/privacy.md) ----------------------------
 
     def erase_personal_data(self, subject: str, reason: str, *, by: str) -> PersonalDataChange:
-        """Record PersonalDataErased wherever the person is mentioned, then destroy their key.
-
-        Idempotent: places that recorded the erasure before are skipped, so a rerun after a
-        crash between the two steps records nothing twice and destroys the key. An unknown
-        subject or a blank reason writes nothing.
-        """
-        info = self.keystore.info(subject)
-        if info is None:
-            raise UnknownSubject(
-                f"no personal data is held for subject {subject} (key store "
-                f"{self.keystore.location}); `casehub privacy subjects` finds subject ids"
-            )
-        if not reason.strip():
-            raise RuleViolation("the reason for an erasure must not be blank")
-        recorded = self._record_wherever_mentioned(
-            info.mentions,
-            by=by,
-            subject=subject,
-            on_case=lambda case, meta: case.record_personal_data_erased(meta, subject, reason),
-            on_directory=lambda directory, author, agency: directory.record_personal_data_erased(
-                author, agency, subject, reason
-            ),
-        )
-        destroyed = self.keystore.destroy(subject)
-        return PersonalDataChange(subject, tuple(recorded), key_destroyed=destroyed)
+        """Record PersonalDataErased wherever the person is mentioned, then destroy their key."""
+        return self.personal_data_operations.erase(subject, reason, by=by)
 
     def correct_personal_data(
         self, subject: str, field_name: str, value: str, *, by: str
     ) -> PersonalDataChange:
-        """Record PersonalDataCorrected (the new value sealed) wherever the person is mentioned.
-
-        From then on readers get the new value (the key store holds the latest correction).
-        """
-        info = self.keystore.info(subject)
-        if info is None:
-            raise UnknownSubject(
-                f"no personal data is held for subject {subject}; `casehub privacy subjects` "
-                "finds subject ids"
-            )
-        allowed = CORRECTABLE.get(info.kind, ())
-        if field_name not in allowed:
-            raise RuleViolation(
-                f"a {info.kind}'s {field_name!r} cannot be corrected "
-                f"(correctable: {', '.join(allowed) or 'nothing'})"
-            )
-        if not value.strip():
-            raise RuleViolation("a corrected value must not be blank")
-        key = self.keystore.key(subject)
-        if key is None:
-            raise SubjectErased(f"personal data of subject {subject} was erased")
-        token = seal(key, subject, field_name, value)
-        recorded = self._record_wherever_mentioned(
-            info.mentions,
-            by=by,
-            subject=subject,
-            on_case=lambda case, meta: case.record_personal_data_corrected(
-                meta, subject, field_name, token
-            ),
-            on_directory=lambda directory, author, agency: directory.record_personal_data_corrected(
-                author, agency, subject, field_name, token
-            ),
-        )
-        self.keystore.record_correction(subject, field_name, token)
-        return PersonalDataChange(subject, tuple(recorded), key_destroyed=False)
+        """Record PersonalDataCorrected (the new value sealed) wherever the person is mentioned."""
+        return self.personal_data_operations.correct(subject, field_name, value, by=by)
 
     def reveal(self, value: str) -> str:
         """A stored value as an entitled reader sees it: tokens opened, erased people marked."""
@@ -362,101 +279,7 @@ class CaseHub(Application[UUID]):
 
     def reapply_erasures(self) -> list[str]:
         """Destroy again every key a PersonalDataErased event names (after a key-store restore)."""
-        topics = (get_topic(Case.PersonalDataErased), get_topic(Directory.PersonalDataErased))
-        destroyed: list[str] = []
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=500, topics=topics)
-            if not batch:
-                break
-            for notification in batch:
-                subject = str(self.mapper.to_domain_event(notification).subject)  # type: ignore[attr-defined]
-                if self.keystore.info(subject) is None or self.keystore.is_destroyed(subject):
-                    continue
-                self.keystore.destroy(subject)
-                destroyed.append(subject)
-            start = int(batch[-1].id) + 1
-        return destroyed
-
-    def _record_wherever_mentioned(
-        self,
-        mentions: Sequence[str],
-        *,
-        by: str,
-        subject: str,
-        on_case: Callable[[Case, Meta], bool],
-        on_directory: Callable[[Directory, Author, str], bool],
-    ) -> list[str]:
-        """One transaction: ``on_case``/``on_directory`` on every existing place that mentions
-        the subject (after checking the key store); returns the places that recorded."""
-        with self._lock:
-            uow = self._unit_of_work(None)
-            try:
-                self._check_key_store(uow)
-                recorded = self._record_personal_data(
-                    uow,
-                    mentions,
-                    by=by,
-                    subject=subject,
-                    on_case=on_case,
-                    on_directory=on_directory,
-                )
-                self._commit(uow)
-            except BaseException:
-                self._evict(uow)
-                raise
-        return recorded
-
-    def _record_personal_data(
-        self,
-        uow: UnitOfWork,
-        mentions: Sequence[str],
-        *,
-        by: str,
-        subject: str,
-        on_case: Callable[[Case, Meta], bool],
-        on_directory: Callable[[Directory, Author, str], bool],
-    ) -> list[str]:
-        """Run ``on_case``/``on_directory`` on every place a subject is mentioned that exists."""
-        now = self.clock()
-        recorded: list[str] = []
-        for mention in mentions:
-            ref = mentioned_case(mention)
-            if ref is None:
-                directory = uow.directory()
-                agency = self._officer_agency(directory, subject) if directory else None
-                if directory is None or agency is None:
-                    continue
-                author = Author(uuid4(), OPERATOR, by, now, now)
-                if on_directory(directory, author, agency):
-                    uow.collect(directory)
-                    recorded.append(mention)
-                continue
-            case = uow.get(case_id_for(ref.owning_agency, ref.case_number), Case)
-            if case is None:  # the command naming them was refused: nothing recorded there
-                continue
-            meta = Meta(
-                event_id=uuid4(),
-                actor_agency=HUB_AGENCY,
-                actor_role=HUB_AGENCY,
-                officer_id=by,
-                occurred_at=now,
-                recorded_at=now,
-                content_hash=content_hash({"subject": subject, "place": mention}),
-                classification=case.classification,
-            )
-            if on_case(case, meta):
-                uow.collect(case)
-                recorded.append(mention)
-        return recorded
-
-    def _officer_agency(self, directory: Directory, subject: str) -> str | None:
-        pepper = self.personal_data.pepper
-        for agency, officers in directory.officers.items():
-            for officer_id in officers:
-                if officer_subject(pepper, agency, officer_id) == subject:
-                    return agency
-        return None
+        return self.personal_data_operations.reapply_erasures()
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -479,36 +302,17 @@ class CaseHub(Application[UUID]):
 
     def verify_chain(self, case_id: UUID) -> ChainReport:
         """Recompute every hash from the stored records; name the first bad link."""
-        stored = self.recorder.select_events(case_id)
-        if not stored:
-            raise UnknownCase(f"no case with id {case_id}")
-        expected_prev = GENESIS_HASH
-        for record in stored:
-            state = self._raw_state(record)
-            type_name = record.topic.rsplit(":", 1)[-1]
-            found_prev = str(state.get("prev_hash", ""))
-            if found_prev != expected_prev:
-                bad = BadLink(
-                    record.originator_version, type_name, "prev_hash", expected_prev, found_prev
-                )
-                return ChainReport(case_id, len(stored), expected_prev, bad)
-            recomputed = event_hash(type_name, state)
-            found = str(state.get("event_hash", ""))
-            if recomputed != found:
-                bad = BadLink(record.originator_version, type_name, "event_hash", recomputed, found)
-                return ChainReport(case_id, len(stored), expected_prev, bad)
-            expected_prev = recomputed
-        return ChainReport(case_id, len(stored), expected_prev, None)
+        return self.chain.verify(case_id)
 
     def chain_head(self, case_id: UUID) -> ChainHead:
-        stored = self.recorder.select_events(case_id, desc=True, limit=1)
-        if not stored:
-            raise UnknownCase(f"no case with id {case_id}")
-        state = self._raw_state(stored[0])
-        return ChainHead(case_id, stored[0].originator_version, str(state["event_hash"]))
+        return self.chain.head(case_id)
 
     def directory(self) -> DirectoryView:
         return viewing.directory_view(self._directory())
+
+    def agency_ids(self) -> list[str]:
+        """The ids of the agencies admitted to the directory."""
+        return [a.agency_id for a in self.directory().agencies]
 
     def liaison_at(self, agency_id: str, moment: datetime | date) -> LiaisonView | None:
         directory = self._directory()
@@ -529,24 +333,10 @@ class CaseHub(Application[UUID]):
 
     def open_deadlines(self) -> list[DeadlineView]:
         """Every unmet deadline, from the index (no case is loaded), by due date."""
-        calendar = load_or_none(self.repository.get, DEADLINE_INDEX_ID)
-        if not isinstance(calendar, DeadlineCalendar):
-            return []
-        views: list[DeadlineView] = []
-        for day in calendar.days:
-            bucket = load_or_none(self.repository.get, DeadlineDay.start(day).id)
-            if isinstance(bucket, DeadlineDay):
-                views.extend(
-                    DeadlineView(e.case_id, e.kind, e.target_id, e.agency, day, e.missed)
-                    for e in bucket.entries.values()
-                )
-        return views
+        return deadline_tracking.open_deadlines(self.repository.get)
 
     def rejection(self, rejection_id: UUID) -> Rejected | None:
-        found = load_or_none(self.repository.get, rejection_id)
-        if not isinstance(found, Rejection):
-            return None
-        return Rejected(found.event_id, found.reason_code, found.message, found.id)
+        return self.rejections.get(self.repository.get, rejection_id)
 
     def max_tracking_id(self, application_name: str) -> int | None:
         return self.recorder.max_tracking_id(application_name)
@@ -559,21 +349,9 @@ class CaseHub(Application[UUID]):
         # Stored and compared keyed: an unkeyed hash of a record naming a person would let
         # anyone holding a guess confirm it.
         digest = self.personal_data.keyed_content_hash(inbound.content_hash)
-        index_id = event_index_id(envelope.event_id)
-        known = uow.exists(index_id)
-        if known is None or index_id in uow.loaded:
-            prior = (
-                uow.get(index_id, InboundEvent) if index_id in uow.loaded else self._index(index_id)
-            )
-        else:
-            prior = self._index(index_id) if known else None
-        if prior is not None:
-            # the bare hash: an event accepted before personal data was sealed
-            if prior.content_hash not in (digest, inbound.content_hash):
-                raise ConflictingDuplicate(
-                    f"event {envelope.event_id} was accepted before with different content"
-                )
-            return Duplicate(envelope.event_id, prior.case_id, prior.aggregate_version)
+        duplicate = self.event_index.duplicate(uow, envelope.event_id, digest, inbound.content_hash)
+        if duplicate is not None:
+            return duplicate
         if envelope.occurred_at.tzinfo is None:
             raise RuleViolation("occurred_at must carry a time zone")
         recorded_at = self.clock()
@@ -587,17 +365,13 @@ class CaseHub(Application[UUID]):
             case = self._case_command(uow, cmd, recorded_at, digest, touched)
             aggregate = case
             outcome = Accepted(envelope.event_id, case.id, case.version, case.chain_head)
-        index = InboundEvent._create(  # noqa: SLF001 - eventsourcing's constructor for explicit events
-            InboundEvent.Accepted,
-            id=index_id,
-            timestamp=recorded_at,
-            event_id=envelope.event_id,
-            content_hash=digest,
-            command_type=type(cmd).__name__,
+        index = self.event_index.entry(
+            envelope.event_id,
+            digest=digest,
+            command=cmd,
             aggregate_id=aggregate.id,
-            case_id=outcome.case_id,
-            aggregate_version=outcome.version,
-            event_hash=outcome.event_hash,
+            outcome=outcome,
+            recorded_at=recorded_at,
         )
         uow.collect(aggregate, index, *touched)
         return outcome
@@ -639,9 +413,9 @@ class CaseHub(Application[UUID]):
                 raise UnknownCase(
                     f"case {cmd.case.owning_agency}/{cmd.case.case_number} is not registered"
                 )
-            before = _open_deadlines(case)
+            before = deadline_tracking.open_deadlines_of(case)
             apply_to_case(case, cmd, meta, directory, self.terms)
-        touched.extend(self._sync_deadline_index(uow, case, before))
+        touched.extend(deadline_tracking.sync(uow, case, before))
         return case
 
     def _directory_command(
@@ -679,117 +453,7 @@ class CaseHub(Application[UUID]):
                 )
         return directory
 
-    def _sync_deadline_index(
-        self, uow: UnitOfWork, case: Case, before: dict[str, Deadline]
-    ) -> list[Aggregate]:
-        """Mirror the case's open deadlines into the per-day index (see deadline_index.py)."""
-        after = _open_deadlines(case)
-        days: dict[date, DeadlineDay] = {}
-        for key, was in before.items():
-            now = after.get(key)
-            if now is None or now.due_date != was.due_date:
-                bucket = days.setdefault(was.due_date, uow.deadline_day(was.due_date))
-                bucket.close_entry(case.id, key)
-        for key, now_open in after.items():
-            prior = before.get(key)
-            if prior is None or prior.due_date != now_open.due_date:
-                bucket = days.setdefault(now_open.due_date, uow.deadline_day(now_open.due_date))
-                bucket.open_entry(case.id, key, now_open.kind, now_open.target_id, now_open.agency)
-        if not days:
-            return []
-        calendar = uow.deadline_calendar()
-        for day, bucket in days.items():
-            calendar.sync_day(day, bool(bucket.entries))
-        return [*days.values(), calendar]
-
-    def _hub_meta(self, now: datetime, deadline: Deadline) -> Meta:
-        payload = {
-            "kind": deadline.kind,
-            "target_id": deadline.target_id,
-            "agency": deadline.agency,
-            "due_date": deadline.due_date,
-        }
-        return Meta(
-            event_id=uuid4(),
-            actor_agency=HUB_AGENCY,
-            actor_role=HUB_AGENCY,
-            officer_id=_SCHEDULER,
-            occurred_at=now,
-            recorded_at=now,
-            content_hash=content_hash(payload),
-        )
-
-    # -- internals: rejections --------------------------------------------------------------------
-
-    def _reject(self, uow: UnitOfWork, inbound: c.Inbound, exc: CaseHubError) -> Rejected:
-        envelope = inbound.command.envelope
-        return self._record_rejection(
-            uow,
-            origin=inbound.origin,
-            code=exc.code,
-            message=str(exc),
-            raw=inbound.raw,
-            sender=envelope.sender_agency,
-            event_id=envelope.event_id,
-            command_type=type(inbound.command).__name__,
-            people=self.personal_data.subjects_of(inbound.command),
-        )
-
-    def _reject_undecodable(self, uow: UnitOfWork, item: c.Undecodable) -> Rejected:
-        return self._record_rejection(
-            uow,
-            origin=item.origin,
-            code=item.reason_code,
-            message=item.message,
-            raw=item.raw,
-            sender=item.sender_agency,
-            event_id=item.event_id,
-            command_type="",
-            people=(),  # undecoded: whom it names is unknown (docs/privacy.md)
-        )
-
-    def _record_rejection(
-        self,
-        uow: UnitOfWork,
-        *,
-        origin: c.Origin,
-        code: str,
-        message: str,
-        raw: bytes,
-        sender: str,
-        event_id: UUID | None,
-        command_type: str,
-        people: Sequence[str],
-    ) -> Rejected:
-        rid = rejection_id(origin.source, origin.partition, origin.offset)
-        existing = uow.get(rid, Rejection)
-        if existing is not None:  # the same record refused before (a redelivery)
-            return Rejected(existing.event_id, existing.reason_code, existing.message, rid)
-        # The bytes may name people: sealed under a key of the rejection's own, which erasing
-        # any of those people destroys too.
-        raw_key, sealed = self.personal_data.seal_rejected_record(rid, raw, people)
-        rejection = Rejection._create(  # noqa: SLF001 - eventsourcing's constructor
-            Rejection.Recorded,
-            id=rid,
-            timestamp=self.clock(),
-            source=origin.source,
-            partition=origin.partition,
-            offset=origin.offset,
-            reason_code=code,
-            message=message,
-            raw=sealed,
-            raw_key=raw_key,
-            sender_agency=sender,
-            event_id=event_id,
-            command_type=command_type,
-        )
-        uow.collect(rejection)
-        return Rejected(event_id, code, message, rid)
-
     # -- internals: loading and recording ---------------------------------------------------------
-
-    def _unit_of_work(self, tracking: Tracking | None) -> UnitOfWork:
-        return UnitOfWork(self._load, tracking)
 
     def _check_key_store(self, uow: UnitOfWork) -> None:
         """Refuse a missing or foreign key store before anything is sealed or written."""
@@ -820,65 +484,9 @@ class CaseHub(Application[UUID]):
                     ids.add(case_id_for(ref.owning_agency, ref.case_number))
         uow.prefetch(ids, latest_versions(self.recorder, ids))
 
-    def _load(self, aggregate_id: UUID, stored_version: int | None = None) -> Aggregate | None:
-        cached = self._cache.get(aggregate_id, stored_version)
-        if cached is not None:
-            return cached
-        return load_or_none(self.repository.get, aggregate_id)
-
-    def _index(self, index_id: UUID) -> InboundEvent | None:
-        """The event-id index is one event: read it without the repository's snapshot lookup."""
-        for event in self.events.get(index_id, limit=1):
-            found = event.mutate(None)  # type: ignore[attr-defined]
-            assert isinstance(found, InboundEvent)
-            return found
-        return None
-
-    def _commit(self, uow: UnitOfWork) -> list[Recording[UUID]]:
-        processing = uow.processing
-        if not processing.events and processing.tracking is None:
-            return []
-        recordings = self._record(processing)
-        for aggregate in uow.loaded.values():
-            if isinstance(aggregate, Case | Directory | DeadlineCalendar | DeadlineDay):
-                self._cache.put(aggregate)
-        self._take_snapshots(processing)
-        self._notify(recordings)
-        return recordings
-
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot each aggregate whose new events crossed a multiple of its interval.
-
-        Unlike the stock method (which reloads the aggregate at exactly that version), this
-        snapshots the in-memory aggregate as committed, once per aggregate per transaction.
-        """
-        if self.snapshots is None:
-            return
-        crossed: dict[UUID, Aggregate] = {}
-        for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            if interval and event.originator_version % interval == 0:
-                assert isinstance(aggregate, Aggregate)
-                crossed[aggregate.id] = aggregate
-        for aggregate in crossed.values():
-            self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
-
-    def _evict(self, uow: UnitOfWork) -> None:
-        for aggregate_id in uow.loaded:
-            self._cache.evict(aggregate_id)
-
-    def _raw_state(self, record: StoredEvent) -> dict[str, Any]:
-        """A stored event's state as first recorded (decoded, never upcast)."""
-        data = record.state
-        if self.mapper.cipher:
-            data = self.mapper.cipher.decrypt(data)
-        if self.mapper.compressor:
-            data = self.mapper.compressor.decompress(data)
-        state: dict[str, Any] = self.mapper.transcoder.decode(data)
-        state["originator_id"] = UUID(str(record.originator_id))
-        state["originator_version"] = record.originator_version
-        return state
+        """eventsourcing's hook, called by ``save()`` too: the transaction helper's snapshots."""
+        self.transactions.take_snapshots(processing_event)
 
     def _case(self, case_id: UUID, version: int | None) -> Case:
         found = load_or_none(lambda i: self.repository.get(i, version=version), case_id)
@@ -889,13 +497,6 @@ class CaseHub(Application[UUID]):
     def _directory(self) -> Directory | None:
         found = load_or_none(self.repository.get, DIRECTORY_ID)
         return found if isinstance(found, Directory) else None
-
-
-def _open_deadlines(case: Case) -> dict[str, Deadline]:
-    return {
-        d.key: Deadline(d.kind, d.target_id, d.agency, d.due_date, d.provisional)
-        for d in case.open_deadlines()
-    }
 
 
 def _recorded(event: Any) -> RecordedEvent:

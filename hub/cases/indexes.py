@@ -44,6 +44,34 @@ class InboundEvent(Aggregate):
             index.aggregate_version = self.aggregate_version
             index.event_hash = self.event_hash
 
+    @classmethod
+    def accept(
+        cls,
+        index_id: UUID,
+        *,
+        recorded_at: datetime,
+        event_id: UUID,
+        content_hash: str,
+        command_type: str,
+        aggregate_id: UUID,
+        case_id: UUID | None,
+        aggregate_version: int,
+        event_hash: str,
+    ) -> InboundEvent:
+        """The index entry of an event accepted at ``recorded_at`` (id: ``event_index_id``)."""
+        return cls._create(
+            cls.Accepted,
+            id=index_id,
+            timestamp=recorded_at,
+            event_id=event_id,
+            content_hash=content_hash,
+            command_type=command_type,
+            aggregate_id=aggregate_id,
+            case_id=case_id,
+            aggregate_version=aggregate_version,
+            event_hash=event_hash,
+        )
+
     if TYPE_CHECKING:
         event_id: UUID
         content_hash: str
@@ -91,6 +119,40 @@ class Rejection(Aggregate):
             ):
                 setattr(rejection, name, getattr(self, name))
             rejection.recorded_at = self.timestamp
+
+    @classmethod
+    def record(
+        cls,
+        rejection_id: UUID,
+        *,
+        recorded_at: datetime,
+        source: str,
+        partition: int,
+        offset: int,
+        reason_code: str,
+        message: str,
+        raw: bytes,
+        raw_key: str,
+        sender_agency: str,
+        event_id: UUID | None,
+        command_type: str,
+    ) -> Rejection:
+        """The record of a refused inbound record (id: ``rejection_id``)."""
+        return cls._create(
+            cls.Recorded,
+            id=rejection_id,
+            timestamp=recorded_at,
+            source=source,
+            partition=partition,
+            offset=offset,
+            reason_code=reason_code,
+            message=message,
+            raw=raw,
+            raw_key=raw_key,
+            sender_agency=sender_agency,
+            event_id=event_id,
+            command_type=command_type,
+        )
 
     if TYPE_CHECKING:
         source: str

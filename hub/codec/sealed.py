@@ -22,7 +22,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from hub.privacy.sealing import (
     load_public_key,
     load_sealing_keys,
 )
-from hub.settings import Settings, load_settings
+from hub.settings import Settings
 
 #: Reason codes of the two rejections (dead letters, receipts, metrics).
 UNSEALABLE = UnsealableValue.code
@@ -59,6 +58,10 @@ class SealingPolicy:
     require_sealed: bool = False
 
 
+#: No keys, plaintext accepted.
+NO_SEALING = SealingPolicy()
+
+
 def sealing_policy(settings: Settings) -> SealingPolicy:
     """The policy from settings; ``SetupError`` if a named key file is missing or not a key."""
     named = [Path(p.strip()) for p in settings.hub_sealing_key_file.split(",") if p.strip()]
@@ -69,10 +72,10 @@ def sealing_policy(settings: Settings) -> SealingPolicy:
     return SealingPolicy(keys, settings.require_sealed_pii)
 
 
-@cache
 def default_sealing() -> SealingPolicy:
-    """The policy of this process's settings (environment and ``CASEHUB_CONFIG``), loaded once."""
-    return sealing_policy(load_settings())
+    """The policy of a decoder given none: no keys, plaintext accepted. Settings are never
+    loaded here: an entry point passes ``hub.bootstrap.sealing(settings)``."""
+    return NO_SEALING
 
 
 def publisher_key(settings: Settings) -> HubPublicKey | None:

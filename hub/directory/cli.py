@@ -28,9 +28,9 @@ def register(subparsers: Any) -> None:
 
 
 def _apply(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` fast
+    from hub.bootstrap import open_hub  # noqa: PLC0415 - keep `casehub --help` fast
 
-    with CaseHub(settings=settings) as hub:
+    with open_hub(settings) as hub:
         changes = hub.apply_directory_file(args.file)
     for line in changes:
         print(line)
@@ -39,10 +39,10 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.cases.application import CaseHub  # noqa: PLC0415
+    from hub.bootstrap import open_existing_hub  # noqa: PLC0415
     from hub.rules.clocks import TIMEZONE, local_date  # noqa: PLC0415
 
-    with CaseHub(settings=settings) as hub:
+    with open_existing_hub(settings) as hub:
         view = hub.directory()
         day = args.at or local_date(datetime.now(TIMEZONE))
         if not view.agencies:

@@ -65,11 +65,11 @@ def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
 
 
 def _status_command(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.bootstrap import open_probe_hub  # noqa: PLC0415
     from hub.ops.status import collect_status, render_status  # noqa: PLC0415
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
 
     settings = _settings(args, settings)
-    with open_hub(settings) as app:
+    with open_probe_hub(settings) as app:
         status = collect_status(settings, app, sample=max(0, args.sample))
     if args.json:
         json.dump(status.to_json(), sys.stdout, indent=2, ensure_ascii=False)
@@ -80,11 +80,11 @@ def _status_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _deadletters_command(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.bootstrap import open_probe_hub  # noqa: PLC0415
     from hub.ops.deadletters import dead_letters  # noqa: PLC0415
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
 
     settings = _settings(args, settings)
-    with open_hub(settings) as app:
+    with open_probe_hub(settings) as app:
         letters = list(
             dead_letters(app, agency=args.agency, reason=args.reason, open_only=args.open)
         )
@@ -105,16 +105,17 @@ def _deadletters_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _redrive_command(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.bootstrap import inbound_decoder, open_pipeline  # noqa: PLC0415
     from hub.ops.deadletters import redrive, require_dead_letters  # noqa: PLC0415
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
 
     ids = [_uuid(raw) for raw in args.ids]
     settings = _settings(args, settings)
     failed = 0
-    with open_hub(settings) as app:
+    decode = inbound_decoder(settings)
+    with open_pipeline(settings) as app:
         require_dead_letters(app, ids)  # all or none: an unknown id redrives nothing
         for rejection_id in ids:
-            result = redrive(app, rejection_id)
+            result = redrive(app, rejection_id, decode=decode)
             if result.outcome == "rejected":
                 failed += 1
             if args.json:

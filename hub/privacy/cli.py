@@ -79,7 +79,7 @@ def register(subparsers: Any) -> None:
 
 
 def _open_hub(settings: Settings) -> AbstractContextManager[CaseHub]:
-    from hub.cases.opening import open_existing_hub  # noqa: PLC0415 - keep `casehub --help` light
+    from hub.bootstrap import open_existing_hub  # noqa: PLC0415 - keep `casehub --help` light
 
     return open_existing_hub(settings)
 

@@ -103,9 +103,10 @@ def _masked_record(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _policy_from_settings() -> AccessPolicy:
-    from hub.settings import load_settings  # noqa: PLC0415 - only when no policy is given
+    """The policy of the default settings (none loaded): ``hub.bootstrap`` passes the real one."""
+    from hub.settings import Settings  # noqa: PLC0415 - only when no policy is given
 
-    return AccessPolicy.from_settings(load_settings())
+    return AccessPolicy.from_settings(Settings())
 
 
 class RecordMapper:

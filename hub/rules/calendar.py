@@ -31,7 +31,7 @@ from pathlib import Path
 import holidays
 
 from hub.rules.arrangements import Arrangement, load_arrangements
-from hub.settings import Settings, load_settings
+from hub.settings import Settings
 
 _SATURDAY = 5
 _ONE_DAY = timedelta(days=1)
@@ -98,5 +98,7 @@ def calendar_for(settings: Settings) -> WorkingDayCalendar:
 
 @functools.cache
 def default_calendar() -> WorkingDayCalendar:
-    """The process-wide calendar from the loaded settings (``default_calendar.cache_clear()``)."""
-    return calendar_for(load_settings())
+    """The package's calendar alone, no operator's file: for the domain's rules when given no
+    calendar. Settings are never loaded here: ``hub.bootstrap`` builds the configured calendar
+    (``calendar_for``) and passes it in."""
+    return WorkingDayCalendar()

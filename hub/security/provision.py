@@ -30,16 +30,18 @@ def directory_agencies(
     settings: Settings, directory_file: Path | None = None, extra: Iterable[str] = ()
 ) -> list[str]:
     """The agencies of an operator's directory file, or of the event store's directory."""
-    from hub.cases.application import CaseHub  # noqa: PLC0415 - keep `casehub --help` fast
+    from hub.bootstrap import MEMORY_STORE, new_hub, open_existing_hub, store_exists  # noqa: PLC0415
 
     if directory_file is not None:
-        with CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, settings=settings) as hub:
+        with new_hub(settings, MEMORY_STORE) as hub:
             hub.apply_directory_file(directory_file)
-            view = hub.directory()
-    else:
-        with CaseHub(settings=settings) as hub:
-            view = hub.directory()
-    return sorted({a.agency_id for a in view.agencies} | set(extra))
+            agencies = hub.agency_ids()
+    elif store_exists(settings):
+        with open_existing_hub(settings) as hub:
+            agencies = hub.agency_ids()
+    else:  # no event store yet: no agency admitted (and no empty store created to say so)
+        agencies = []
+    return sorted(set(agencies) | set(extra))
 
 
 def create_credentials(

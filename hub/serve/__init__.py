@@ -49,9 +49,9 @@ def register(subparsers: Any) -> None:
 
 
 def _serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.bootstrap import open_pipeline  # noqa: PLC0415
     from hub.ingest.loop import IngestOptions  # noqa: PLC0415
     from hub.serve.runner import ServeOptions, Server, install_signal_handlers  # noqa: PLC0415
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
 
     stop = threading.Event()
     install_signal_handlers(stop)  # first: a SIGTERM during start-up is a clean stop too
@@ -68,7 +68,7 @@ def _serve_command(args: argparse.Namespace, settings: Settings) -> int:
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
     )
-    with open_hub(settings) as app:
+    with open_pipeline(settings) as app:
         if args.directory_file:
             app.apply_directory_file(args.directory_file)
         server = Server(app, settings, options, stop=stop)

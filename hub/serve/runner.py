@@ -18,6 +18,8 @@ from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
+from hub.bootstrap import open_pipeline
+from hub.cases.application import CaseHub
 from hub.ingest.loop import Ingest, IngestOptions
 from hub.ingest.store import IngestStore
 from hub.leadership import Leadership, LeadershipOptions
@@ -33,7 +35,6 @@ from hub.ops.metrics import (
 from hub.relay.relay import Fenced, Relay, RelayOptions
 from hub.runtime import tune_garbage_collector
 from hub.scheduler import Scheduler
-from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
 from hub.topics import ensure_topics
 
@@ -59,7 +60,7 @@ class Server:
 
     def __init__(
         self,
-        app: PipelineHub,
+        app: CaseHub,
         settings: Settings,
         options: ServeOptions | None = None,
         *,
@@ -224,9 +225,7 @@ def install_signal_handlers(stop: threading.Event) -> None:
 
 
 def serve(settings: Settings, options: ServeOptions | None = None, **app_kwargs: Any) -> int:
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
-
-    with open_hub(settings, **app_kwargs) as app:
+    with open_pipeline(settings, **app_kwargs) as app:
         server = Server(app, settings, options)
         server.install_signal_handlers()
         tune_garbage_collector()

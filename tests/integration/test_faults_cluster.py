@@ -20,9 +20,9 @@ from devkit.broker import broker_down, broker_status, broker_up, kill_node, prof
 from devkit.broker.config import PROJECT_ROOT
 from devkit.testing import cluster as c
 from devkit.testing import serve as t
+from hub.bootstrap import open_pipeline as open_hub
 from hub.kafka.errors import KafkaUnavailable
 from hub.relay.position import read_position
-from hub.serve.wiring import open_hub
 from hub.topics import RELAY_TRANSACTIONAL_ID, TIMELINE, agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]

@@ -19,10 +19,10 @@ from datetime import datetime
 import pytest
 
 from devkit.testing import serve as t
+from hub.bootstrap import open_pipeline as open_hub
 from hub.ids import DIRECTORY_ID
 from hub.relay.faults import FAULT_EXIT_CODE
 from hub.rules.clocks import TIMEZONE
-from hub.serve.wiring import open_hub
 from hub.topics import TIMELINE, agency_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

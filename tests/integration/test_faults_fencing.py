@@ -14,9 +14,9 @@ import pytest
 
 from devkit.demo.story import JUSTICE_BUREAU, MARKET_REGULATION, PROCURATORATE, STORY_NAMESPACE
 from devkit.testing import serve as t
+from hub.bootstrap import open_pipeline as open_hub
 from hub.cases.commands import Envelope, ShareInformation
 from hub.ids import case_id_for
-from hub.serve.wiring import open_hub
 from hub.topics import agency_topic
 from hub.vocabulary import CaseRef
 

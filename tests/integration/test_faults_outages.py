@@ -1,6 +1,6 @@
 """Outages: the Kafka broker stopped and restarted mid-stream; nothing is lost or doubled.
 
-The broker here is a private one (its own ports and data directory, via ``devkit.broker``), so
+The broker here is a private one (its own ports and data directory, via ``hub.broker``), so
 stopping it does not disturb the session broker other tests share.
 """
 
@@ -17,8 +17,8 @@ import pytest
 
 from devkit.broker import broker_down, broker_up
 from devkit.testing import serve as t
+from hub.bootstrap import open_pipeline as open_hub
 from hub.rules.clocks import TIMEZONE
-from hub.serve.wiring import open_hub
 from hub.settings import PROJECT_ROOT
 from hub.topics import TIMELINE, agency_topic
 

@@ -17,6 +17,7 @@ import pytest
 
 from devkit.demo.story import MARKET_REGULATION, STORY_NAMESPACE
 from devkit.testing import serve as t
+from hub.bootstrap import open_pipeline as open_hub
 from hub.cases.commands import Envelope, Inbound, Origin, RegisterCase, ShareInformation
 from hub.codec import command_content_hash, decode_record
 from hub.ids import case_id_for
@@ -25,7 +26,6 @@ from hub.kafka.reader import read_topic
 from hub.ops.metrics import PipelineMetrics
 from hub.relay.position import read_position, read_position_record
 from hub.relay.relay import Relay, RelayOptions
-from hub.serve.wiring import open_hub
 from hub.topics import DEADLETTER, TIMELINE, agency_topic, ensure_topics, feed_topic
 from hub.vocabulary import CaseRef
 

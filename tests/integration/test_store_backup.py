@@ -32,8 +32,8 @@ TABLES = ("casehub_events", "casehub_snapshots", "casehub_tracking")
 @contextmanager
 def serving(settings: Settings, directory_file: Path) -> Iterator[Any]:
     """An in-process ``casehub serve`` over the configured store (either backend)."""
+    from hub.bootstrap import open_pipeline as open_hub  # noqa: PLC0415
     from hub.serve.runner import ServeOptions, Server  # noqa: PLC0415
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
 
     with open_hub(settings, clock=STORY_CLOCK) as app:
         app.apply_directory_file(directory_file)

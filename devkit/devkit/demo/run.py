@@ -235,9 +235,9 @@ def running_hub(
     settings: Settings, clock: StoryClock, directory_file: Path
 ) -> Iterator[HubThreads]:
     """The pipeline's application with its threads running; stopped and closed on exit."""
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
+    from hub.bootstrap import open_pipeline  # noqa: PLC0415
 
-    with open_hub(settings, clock=clock) as app:
+    with open_pipeline(settings, clock=clock) as app:
         app.apply_directory_file(directory_file)
         hub = HubThreads(app, settings)
         hub.start()

@@ -25,7 +25,7 @@ from hub.cases.commands import Command
 from hub.errors import CaseHubError
 from hub.ids import event_index_id
 from hub.relay.progress import PUBLISHING_TOPICS, last_publishing_notification, relay_caught_up
-from hub.settings import PROJECT_ROOT, Settings
+from hub.settings import PROJECT_ROOT, Settings, load_settings
 from hub.topics import INGEST_GROUP, LEADER_GROUP
 
 __all__ = [
@@ -298,7 +298,9 @@ def expected_outcomes(
     from hub.ids import DIRECTORY_ID  # noqa: PLC0415
     from hub.topics import agency_topic  # noqa: PLC0415
 
-    app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+    app = CaseHub(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock, settings=load_settings()
+    )
     app.apply_directory_file(directory_file)
     rejected: list[tuple[UUID, str]] = []
     accepted: list[UUID] = []
@@ -340,12 +342,12 @@ def running_server(
     """An in-process ``casehub serve`` (threads) over a fresh SQLite store; stopped on exit."""
     import threading  # noqa: PLC0415
 
+    from hub.bootstrap import open_pipeline  # noqa: PLC0415
     from hub.serve.runner import ServeOptions, Server  # noqa: PLC0415
-    from hub.serve.wiring import open_hub  # noqa: PLC0415
 
     clock = options.pop("clock", None)
     settings = settings.with_overrides(store="sqlite", sqlite_path=str(sqlite_path))
-    with open_hub(settings, clock=clock) as app:
+    with open_pipeline(settings, clock=clock) as app:
         app.apply_directory_file(directory_file)
         server = Server(app, settings, ServeOptions(**options))
         result: list[int] = []

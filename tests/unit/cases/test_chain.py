@@ -83,7 +83,7 @@ def test_rehashed_forgery_breaks_next_link(on_sqlite: World):
     forged = on_sqlite.hub.case_events(on_sqlite.case_id)[1]
     state = stored_state(db, 2, case_hex)
     state["summary"] = "forged"
-    raw = on_sqlite.hub._raw_state(on_sqlite.hub.recorder.select_events(on_sqlite.case_id)[1])
+    raw = on_sqlite.hub.chain.raw_state(on_sqlite.hub.recorder.select_events(on_sqlite.case_id)[1])
     raw["summary"] = "forged"
     state["event_hash"] = event_hash("Case.InformationShared", raw)
     rewrite(db, 2, case_hex, state)

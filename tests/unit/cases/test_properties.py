@@ -181,7 +181,7 @@ def test_random_sequences_keep_invariants_and_replay(sequence):
             if run_scheduler:
                 w.hub.record_missed_deadlines(w.clock())
             check_invariants(w.hub.get_case(w.case_id))
-        cached = w.hub._cache.get(w.case_id)
+        cached = w.hub.transactions.cache.get(w.case_id)
         assert isinstance(cached, Case)
         replayed = w.hub.get_case(w.case_id)
         assert viewing.case_view(cached) == replayed

@@ -9,10 +9,11 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from devkit.testing import serve as t
+from hub.bootstrap import new_hub, pipeline_env
 from hub.cases import application
+from hub.cases.application import CaseHub
 from hub.directory import bootstrap
 from hub.rules.clocks import TIMEZONE
-from hub.serve.wiring import PipelineHub, hub_env
 from hub.settings import Settings
 
 CLOCK = t.fixed_clock(datetime(2026, 1, 5, 9, tzinfo=TIMEZONE))
@@ -26,11 +27,11 @@ role = "enforcement-agency"
 """
 
 
-def _instances(tmp_path: Path) -> tuple[PipelineHub, PipelineHub]:
+def _instances(tmp_path: Path) -> tuple[CaseHub, CaseHub]:
     settings = Settings(data_dir=tmp_path, sqlite_path=str(tmp_path / "hub.sqlite"))
     return (
-        PipelineHub(hub_env(settings), clock=CLOCK, settings=settings),
-        PipelineHub(hub_env(settings), clock=CLOCK, settings=settings),
+        new_hub(settings, pipeline_env(settings), clock=CLOCK),
+        new_hub(settings, pipeline_env(settings), clock=CLOCK),
     )
 
 
@@ -41,7 +42,7 @@ def _files(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-def _race(a: PipelineHub, second: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _race(a: CaseHub, second: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The next time any instance applies a file, A applies ``second`` first: between the
     other instance's read of the directory and its write."""
     apply = bootstrap.apply

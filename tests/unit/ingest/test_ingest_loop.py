@@ -10,13 +10,13 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from devkit.testing import serve as t
+from hub.cases.application import CaseHub
 from hub.codec import encode_command
 from hub.ingest.loop import Ingest, IngestOptions
 from hub.ingest.store import IngestStore
 from hub.kafka.group import PAUSED
 from hub.kafka.records import Record
 from hub.rules.clocks import TIMEZONE
-from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
 
 TOPIC = "casehub.agency.rule-of-law-office.events"
@@ -48,9 +48,7 @@ class FakeMember:
 
 @pytest.fixture
 def app(tmp_path: Path):
-    hub = PipelineHub(
-        {"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=CLOCK, settings=Settings()
-    )
+    hub = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=CLOCK, settings=Settings())
     hub.apply_directory_file(t.write_directory_file(tmp_path / "directory.toml"))
     yield hub
     hub.close()

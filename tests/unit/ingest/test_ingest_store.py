@@ -9,12 +9,12 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from devkit.testing import serve as t
+from hub.cases.application import CaseHub
 from hub.cases.commands import Inbound, Origin, Undecodable
 from hub.codec import command_content_hash
 from hub.ingest.lease import PartitionLease, lease_id
 from hub.ingest.store import IngestStore, tracking_name
 from hub.rules.clocks import TIMEZONE
-from hub.serve.wiring import PipelineHub
 from hub.settings import Settings
 
 TOPIC = "casehub.agency.rule-of-law-office.events"
@@ -23,9 +23,7 @@ CLOCK = t.fixed_clock(datetime(2026, 1, 5, 9, tzinfo=TIMEZONE))
 
 @pytest.fixture
 def app(tmp_path: Path):
-    hub = PipelineHub(
-        {"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=CLOCK, settings=Settings()
-    )
+    hub = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=CLOCK, settings=Settings())
     hub.apply_directory_file(t.write_directory_file(tmp_path / "directory.toml"))
     yield hub
     hub.close()

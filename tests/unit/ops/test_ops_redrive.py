@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from devkit.testing.serve import story_commands, write_directory_file
+from hub.cases.application import CaseHub
 from hub.cases.commands import Command, Inbound, Origin, RegisterOfficer, Undecodable
 from hub.cases.views import Accepted, Rejected
 from hub.codec import decode_inbound, encode_command
@@ -20,7 +21,7 @@ from hub.ops.deadletters import (
     require_dead_letters,
 )
 from hub.ops.status import agency_activity
-from hub.serve.wiring import PipelineHub
+from hub.settings import load_settings
 from hub.topics import agency_topic
 
 MR = "market-regulation"
@@ -29,7 +30,7 @@ MR = "market-regulation"
 class Feeder:
     """Publishes commands to an in-memory hub as the ingest would: bytes, decode, one batch."""
 
-    def __init__(self, app: PipelineHub) -> None:
+    def __init__(self, app: CaseHub) -> None:
         self.app = app
         self.offsets: dict[str, int] = {}
 
@@ -43,8 +44,8 @@ class Feeder:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> PipelineHub:
-    hub = PipelineHub({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+def app(tmp_path: Path) -> CaseHub:
+    hub = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, settings=load_settings())
     hub.apply_directory_file(write_directory_file(tmp_path / "directory.toml"))
     return hub
 
@@ -65,9 +66,7 @@ def _story_until_first_case(feeder: Feeder, *, skip_officer: str) -> list[tuple[
 
 
 class TestRedrive:
-    def test_redrive_after_the_officer_is_registered_accepts_the_event(
-        self, app: PipelineHub
-    ) -> None:
+    def test_redrive_after_the_officer_is_registered_accepts_the_event(self, app: CaseHub) -> None:
         """An unregistered officer's case event is refused; after the fix, redrive accepts it."""
         feeder = Feeder(app)
         rest = _story_until_first_case(feeder, skip_officer="mr-001")
@@ -99,7 +98,7 @@ class TestRedrive:
         assert again.attempt == 2
 
     def test_redrive_that_still_fails_says_why_and_is_a_dead_letter_of_its_own(
-        self, app: PipelineHub
+        self, app: CaseHub
     ) -> None:
         """Bytes that still do not decode are rejected again, with the reason, under a new id."""
         feeder = Feeder(app)
@@ -119,7 +118,7 @@ class TestRedrive:
         second = redrive(app, refused.rejection_id)
         assert second.new_rejection_id not in (result.new_rejection_id, refused.rejection_id)
 
-    def test_an_unknown_id_is_a_clear_error(self, app: PipelineHub) -> None:
+    def test_an_unknown_id_is_a_clear_error(self, app: CaseHub) -> None:
         """Redriving an id that is no stored rejection raises, naming the id; nothing runs."""
         unknown = UUID("00000000-0000-0000-0000-000000000001")
         with pytest.raises(UnknownDeadLetter, match=str(unknown)):
@@ -129,7 +128,7 @@ class TestRedrive:
 
 
 class TestAgencyActivity:
-    def test_counts_accepted_events_and_rejections_by_reason(self, app: PipelineHub) -> None:
+    def test_counts_accepted_events_and_rejections_by_reason(self, app: CaseHub) -> None:
         """Per agency: accepted events, the time of the last, and rejections by reason code."""
         feeder = Feeder(app)
         _story_until_first_case(feeder, skip_officer="")

@@ -24,7 +24,7 @@ from hub.codec import command_content_hash, decode_record
 from hub.ops.metrics import PipelineMetrics
 from hub.relay import relay as relay_module
 from hub.relay.relay import Fenced, Relay, RelayOptions
-from hub.settings import Settings
+from hub.settings import Settings, load_settings
 from hub.topics import RELAY_POSITION, TIMELINE, agency_topic
 from hub.vocabulary import CaseRef
 
@@ -167,7 +167,7 @@ class _Admin:
 
 @pytest.fixture
 def store(tmp_path):
-    app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, settings=load_settings())
     app.apply_directory_file(t.write_directory_file(tmp_path / "directory.toml"))
     ref = CaseRef(MARKET_REGULATION, "RULE-1")
     commands = [c for _a, c in t.directory_commands()]
@@ -329,7 +329,7 @@ def test_a_fenced_relay_stops_and_says_so(store, monkeypatch):
 
 def test_a_batch_with_nothing_to_publish_moves_only_the_position_in_memory(monkeypatch):
     """Notifications that publish nothing: no transaction, the position still advances."""
-    app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = CaseHub({"PERSISTENCE_MODULE": "eventsourcing.popo"}, settings=load_settings())
     ref = CaseRef(MARKET_REGULATION, "NOBODY-1")
     # Refused (no directory): a Rejection, whose records the mapper is told to drop below, as
     # it drops those of leases and deadline indexes.

@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from hub.bootstrap import working_calendar
 from hub.rules.calendar import WorkingDayCalendar, calendar_for, default_calendar
-from hub.settings import Settings
+from hub.settings import Settings, load_settings
 
 CALENDAR = WorkingDayCalendar()
 
@@ -107,14 +108,16 @@ class TestSettings:
         calendar = calendar_for(Settings(data_dir=tmp_path))
         assert calendar.is_provisional(date(2031, 3, 3))
 
-    def test_default_calendar_honours_the_environment(self, tmp_path, monkeypatch):
-        """default_calendar() follows CASEHUB_CALENDAR_DIR and is cached."""
+    def test_the_root_builds_the_calendar_the_environment_names(self, tmp_path, monkeypatch):
+        """hub.bootstrap's calendar follows CASEHUB_CALENDAR_DIR; default_calendar() reads no
+        settings (the package alone) and is cached."""
         (tmp_path / "2031.toml").write_text("holidays = [2031-03-03]\n")
         monkeypatch.setenv("CASEHUB_CALENDAR_DIR", str(tmp_path))
         monkeypatch.delenv("CASEHUB_CONFIG", raising=False)
+        assert not working_calendar(load_settings()).is_working_day(date(2031, 3, 3))
         default_calendar.cache_clear()
         try:
-            assert not default_calendar().is_working_day(date(2031, 3, 3))
+            assert default_calendar().is_working_day(date(2031, 3, 3))
             assert default_calendar() is default_calendar()
         finally:
             default_calendar.cache_clear()

@@ -1,0 +1,87 @@
+"""The event-id index: every accepted inbound event id, with its content hash and outcome.
+
+Each accepted event id gets an ``InboundEvent`` (``hub.cases.indexes``, id
+``event_index_id(event_id)``), written in the same transaction as the events it caused. A
+resend of the id with the same content is a ``Duplicate`` (the stored outcome, nothing
+recorded); with different content a ``ConflictingDuplicate``. The store's unique key on the
+entry's first version keeps two hub instances from both accepting one event id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.persistence import EventStore
+
+from hub.cases.commands import Command
+from hub.cases.indexes import InboundEvent
+from hub.cases.unitofwork import UnitOfWork
+from hub.cases.views import Accepted, Duplicate
+from hub.errors import ConflictingDuplicate
+from hub.ids import event_index_id
+
+
+class EventIndex:
+    """Looks event ids up in the index (a unit of work's view first) and makes new entries."""
+
+    def __init__(self, events: EventStore[UUID]) -> None:
+        self._events = events
+
+    def duplicate(
+        self, uow: UnitOfWork, event_id: UUID, digest: str, bare_hash: str
+    ) -> Duplicate | None:
+        """The outcome of ``event_id`` if it was accepted before with this content, None if it
+        was not; ``ConflictingDuplicate`` if it was, with other content.
+
+        ``digest`` is the keyed content hash stored since personal data is sealed,
+        ``bare_hash`` the unkeyed one stored before.
+        """
+        prior = self.prior(uow, event_index_id(event_id))
+        if prior is None:
+            return None
+        if prior.content_hash not in (digest, bare_hash):
+            raise ConflictingDuplicate(
+                f"event {event_id} was accepted before with different content"
+            )
+        return Duplicate(event_id, prior.case_id, prior.aggregate_version)
+
+    def prior(self, uow: UnitOfWork, index_id: UUID) -> InboundEvent | None:
+        """The index entry, from the unit of work if it holds it, else from the store (skipped
+        when the batch's prefetch knows it is not there)."""
+        if index_id in uow.loaded:
+            return uow.get(index_id, InboundEvent)
+        if uow.exists(index_id) is False:
+            return None
+        return self.read(index_id)
+
+    def read(self, index_id: UUID) -> InboundEvent | None:
+        """The entry is one event: read without the repository's snapshot lookup."""
+        for event in self._events.get(index_id, limit=1):
+            found = event.mutate(None)  # type: ignore[attr-defined]
+            assert isinstance(found, InboundEvent)
+            return found
+        return None
+
+    @staticmethod
+    def entry(
+        event_id: UUID,
+        *,
+        digest: str,
+        command: Command,
+        aggregate_id: UUID,
+        outcome: Accepted,
+        recorded_at: datetime,
+    ) -> InboundEvent:
+        """The new entry of an event accepted with ``outcome`` (an ``Accepted``)."""
+        return InboundEvent.accept(
+            event_index_id(event_id),
+            recorded_at=recorded_at,
+            event_id=event_id,
+            content_hash=digest,
+            command_type=type(command).__name__,
+            aggregate_id=aggregate_id,
+            case_id=outcome.case_id,
+            aggregate_version=outcome.version,
+            event_hash=outcome.event_hash,
+        )
