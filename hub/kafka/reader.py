@@ -167,8 +167,9 @@ def read_partitions(
             for message in messages:
                 if _take(message, out, keep):
                     open_parts.discard((message.topic(), message.partition()))
-            if messages:
-                positions = consumer.position([TopicPartition(t, p) for t, p in open_parts])
+            # Asked every round, records or not: the position also moves past transaction
+            # markers and aborted records, which deliver nothing (it is local, no request).
+            positions = consumer.position([TopicPartition(t, p) for t, p in open_parts])
             open_parts -= {
                 (tp.topic, tp.partition)
                 for tp in positions

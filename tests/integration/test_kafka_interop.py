@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 from hub.cases.commands import Envelope, Origin, RegisterCase
 from hub.codec import decode_inbound, read_kafka_headers
 from hub.errors import SetupError
+from hub.kafka import reader as reader_module
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.kafka.clients import producer, transactional_producer
 from hub.kafka.reader import read_topic
@@ -206,3 +207,36 @@ def test_a_kafka_python_read_committed_consumer_sees_only_the_hubs_committed_rec
 
     assert seen == committed
     assert headers == {(("casehub.kind", b"test"),)}
+
+
+def test_the_hubs_reader_ends_on_a_topic_holding_only_an_aborted_transaction(
+    settings, topics, monkeypatch
+):
+    """Records and markers the broker holds but a ``read_committed`` reader never receives:
+    the reader's position moves past them, and it ends with nothing to return. Its first poll
+    here comes back empty, as it does when the fetch takes longer than the poll on a loaded
+    machine: the reader crashed on that (an unbound variable) before it asked the position
+    every round."""
+    real = reader_module.consume_ready
+    polls: list[int] = []
+
+    def first_one_empty(consumer, count, timeout):
+        polls.append(1)
+        return [] if len(polls) == 1 else real(consumer, count, timeout)
+
+    monkeypatch.setattr(reader_module, "consume_ready", first_one_empty)
+    topic = topics(3)
+    tx = transactional_producer(
+        settings, transactional_id=f"itest-{uuid.uuid4().hex[:8]}", client_id="itest-interop-tx"
+    )
+    tx.init_transactions(15)
+    tx.begin_transaction()
+    for i in range(20):
+        tx.produce(topic, key=f"aborted-{i}".encode(), value=b"aborted")
+    assert tx.flush(15) == 0
+    tx.abort_transaction(15)
+    with KafkaAdmin(settings, client_id="itest-interop") as admin:
+        ends = admin.end_offsets([(topic, p) for p in range(3)])
+    assert sum(ends.values()) >= 20, f"the aborted records are not there: {ends}"
+    assert read_topic(settings, topic, timeout_s=20) == []
+    assert len(polls) >= 2, "the reader did not poll past its empty first poll"
