@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
 def _facts(settings: Settings, source: str) -> tuple[list[Organ], list[Fact]]:
     # Imported when the verb runs, so `casehub --help` (which loads every verb module) stays light.
     from consumers.assessment import VIEW, organs_and_facts, organs_and_facts_of  # noqa: PLC0415
-    from consumers.store import open_view_store, views_file  # noqa: PLC0415
+    from consumers.opening import open_view_store, views_file  # noqa: PLC0415
     from hub.bootstrap import open_existing_hub  # noqa: PLC0415
     from hub.outbound.store import entries_from_store  # noqa: PLC0415
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from consumers import deadlines, timelines
+from consumers.opening import open_view_store
 from consumers.runner import (
     STORE_SOURCE,
     VIEWS,
@@ -21,7 +22,7 @@ from consumers.runner import (
     rebuild,
     views_named,
 )
-from consumers.store import ViewStore, open_view_store
+from consumers.store import ViewStore
 from hub.bootstrap import working_calendar
 from hub.errors import CaseHubError
 from hub.i18n import Lang, check_lang, t

@@ -26,16 +26,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from hub.errors import SetupError
-
-if TYPE_CHECKING:
-    from hub.settings import Settings
 
 Value = str | int | None
 Row = dict[str, Value]
@@ -367,31 +363,3 @@ def batched(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
             batch = []
     if batch:
         yield batch
-
-
-# --- opening the views' store ---------------------------------------------------------------
-def views_file(settings: Settings) -> Path:
-    """The SQLite file of the views (``store = sqlite``)."""
-    return settings.data_dir / "views.sqlite"
-
-
-def open_view_store(settings: Settings, *, schema: str = "views") -> ViewStore:
-    """The views' store on the configured backend: SQLite file, or PostgreSQL schema. (The
-    views' part of the composition root: ``hub.bootstrap`` opens the hub's stores, and the hub
-    never imports the views.)"""
-    if settings.store == "sqlite":
-        path = views_file(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteViewStore(str(path))
-    if settings.store == "postgres":
-        from consumers.store_postgres import PostgresViewStore  # noqa: PLC0415
-
-        return PostgresViewStore(
-            dbname=settings.postgres_dbname,
-            host=settings.postgres_host,
-            port=settings.postgres_port,
-            user=settings.postgres_user,
-            password=settings.postgres_password,
-            schema=schema,
-        )
-    raise SetupError(f"unknown store {settings.store!r}: expected sqlite or postgres")

@@ -172,7 +172,7 @@ def _published_heads(settings: Settings) -> dict[str, tuple[int, str]]:
     """The last (version, hash) per case the audit-trail view received from the timeline."""
     try:
         from consumers.audit_trail import VIEW  # noqa: PLC0415
-        from consumers.store import open_view_store, views_file  # noqa: PLC0415
+        from consumers.opening import open_view_store, views_file  # noqa: PLC0415
     except ImportError:  # pragma: no cover - consumers/ is part of the same distribution
         return {}
     if settings.store == "sqlite" and not views_file(settings).exists():

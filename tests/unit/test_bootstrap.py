@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.store import views_file
+from consumers.opening import views_file
 from hub import bootstrap
 from hub.cli import build_parser
 from hub.errors import SetupError

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from devkit.demo import protection
 from devkit.demo.clock import StoryClock
+from devkit.demo.console import Console
 from devkit.demo.directory import operator_directory_toml
 from devkit.demo.protection import ERASED_BY, ERASURE_REASON, land_history, parties_line
 from devkit.demo.replay import run_story
-from devkit.demo.run import Console
 from devkit.demo.story import (
     APPLICANT,
     CONFIDENTIAL_CASE,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devkit.demo.console import agency_names
 from devkit.demo.errors import DemoError
 from devkit.demo.labels import sentence
 from devkit.demo.story import (
@@ -46,7 +47,7 @@ from hub.i18n import Lang, agency_label
 from hub.settings import Settings
 
 if TYPE_CHECKING:
-    from devkit.demo.run import Console
+    from devkit.demo.console import Console
     from devkit.demo.secure import Principals
     from hub.audit.history import History
 
@@ -127,12 +128,6 @@ def create_protection(run_dir: Path) -> ProtectionSetup:
         run_dir / KEYS_DIR / KEY_STORE_FILE,
         clearance_file,
     )
-
-
-def agency_names() -> dict[str, tuple[str, str]]:
-    from devkit.demo.story import AGENCIES  # noqa: PLC0415
-
-    return {agency_id: (zh, en) for agency_id, zh, en, _ in AGENCIES}
 
 
 def say_setup(setup: ProtectionSetup, console: Console) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,10 +41,11 @@ from typing import Any, TextIO
 from uuid import UUID
 
 from devkit.demo.clock import StoryClock
+from devkit.demo.console import Console, agency_names
 from devkit.demo.directory import operator_directory_toml
 from devkit.demo.errors import DemoError
 from devkit.demo.isolation import is_local, reset_hub_topics
-from devkit.demo.labels import LangChoice, langs, sentence
+from devkit.demo.labels import LangChoice, sentence
 from devkit.demo.protection import (
     STORE_KEY_FILE,
     create_protection,
@@ -70,6 +71,7 @@ from devkit.demo.story import (
     Tick,
     demo_story,
 )
+from devkit.demo.summary import feed_views, summarize
 from hub.errors import CaseHubError
 from hub.i18n import Lang, agency_label, t
 from hub.logging import get_logger
@@ -93,10 +95,6 @@ class DemoOptions:
     started: float = field(default_factory=time.monotonic)
 
 
-def agency_names() -> dict[str, tuple[str, str]]:
-    return {agency_id: (zh, en) for agency_id, zh, en, _ in AGENCIES}
-
-
 def fresh_run_dir(settings: Settings, requested: Path | None) -> Path:
     """``requested`` (which must not hold a store yet), or ``<data_dir>/demo/run-<UTC time>``."""
     if requested is None:
@@ -111,30 +109,6 @@ def fresh_run_dir(settings: Settings, requested: Path | None) -> Path:
     except OSError as exc:
         raise DemoError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
     return run_dir
-
-
-class Console:
-    """Prints in the chosen language(s): zh, en, or both (zh first, en indented below)."""
-
-    def __init__(self, choice: LangChoice, out: TextIO | None = None) -> None:
-        self.langs: tuple[Lang, ...] = tuple(langs(choice))
-        self.out = out
-
-    def line(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
-
-    def each(self, render: Callable[[Lang], str], *, prefix: str = "", indent: int = 0) -> None:
-        """One line per language; the second one indented under the first's text."""
-        for i, lang in enumerate(self.langs):
-            lead = prefix if i == 0 else " " * len(prefix)
-            self.line(f"{' ' * indent}{lead}{render(lang)}")
-
-    def say(self, key: str, *, prefix: str = "", **values: object) -> None:
-        self.each(lambda lang: sentence(key, lang, **values), prefix=prefix)
-
-    def heading(self, key: str, **values: object) -> None:
-        self.line()
-        self.line("== " + " · ".join(sentence(key, lang, **values) for lang in self.langs) + " ==")
 
 
 # --- the broker -----------------------------------------------------------------------------
@@ -445,7 +419,6 @@ def _quiet_kafka_client_logs() -> None:
 
 # --- the whole demo ---------------------------------------------------------------------------
 def run_demo(settings: Settings, options: DemoOptions) -> int:
-    from devkit.demo.summary import feed_views, summarize  # noqa: PLC0415
 
     console = Console(options.lang, options.out)
     _quiet_kafka_client_logs()

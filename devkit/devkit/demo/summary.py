@@ -26,9 +26,9 @@ from consumers import audit_trail, deadlines, timelines
 from consumers.assessment import organs_and_facts
 from consumers.runner import TOPICS, VIEWS, KafkaViewRunner
 from consumers.store import SQLiteViewStore, ViewStore
+from devkit.demo.console import Console, agency_names
 from devkit.demo.errors import DemoError
 from devkit.demo.labels import sentence
-from devkit.demo.run import Console, agency_names
 from devkit.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
 from hub.assessment.config import load_config
 from hub.assessment.model import OrganScore
