@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -41,13 +44,7 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     """
     if json is None:
         json = not sys.stderr.isatty()
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.StackInfoRenderer(),
-    ]
+    shared = _shared_processors()
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if json
@@ -66,7 +63,59 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
         # structlog.testing.capture_logs, which the tests read; per-batch lines barely notice.
         cache_logger_on_first_use=False,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    handler = _StderrHandler()
+    handler.setFormatter(_formatter(shared, renderer, json=json))
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if isinstance(h, _StderrHandler | _FileHandler)]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # kafka-python is chatty at INFO (every connection, every rebalance step).
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
+
+
+class _FileHandler(logging.FileHandler):
+    """The log file ``log_to_file`` installed (told apart from any other file handler)."""
+
+
+@contextmanager
+def logging_to_file(path: Path) -> Iterator[None]:
+    """While inside, the process logs to ``path`` (JSON lines, appended) instead of standard
+    error, at the level ``configure_logging`` set: for a program whose own output is the story
+    it tells (``casehub demo``), where a log line would break into it. The handlers it
+    replaced are back afterwards."""
+    root = logging.getLogger()
+    replaced = [h for h in root.handlers if isinstance(h, _StderrHandler | _FileHandler)]
+    for previous in replaced:
+        root.removeHandler(previous)
+    handler = _FileHandler(path, encoding="utf-8")
+    handler.setFormatter(
+        _formatter(
+            _shared_processors(), structlog.processors.JSONRenderer(ensure_ascii=False), json=True
+        )
+    )
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        for previous in replaced:
+            root.addHandler(previous)
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+
+
+def _formatter(shared: list[Any], renderer: Any, *, json: bool) -> logging.Formatter:
+    return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -74,15 +123,6 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
             renderer,
         ],
     )
-    handler = _StderrHandler()
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    for previous in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
-        root.removeHandler(previous)
-    root.addHandler(handler)
-    root.setLevel(level.upper())
-    # kafka-python is chatty at INFO (every connection, every rebalance step).
-    logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
 
 
 def _identity(_logger: Any, _name: str, event_dict: Any) -> Any:

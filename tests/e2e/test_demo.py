@@ -66,6 +66,16 @@ def test_both_runs_exit_0(runs):
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
 
+def test_the_hubs_log_lines_go_to_the_run_folder_not_into_the_story(runs):
+    """The story is the output: the warning the deliberate refusal logs (``event_rejected``)
+    is in the run folder's ``hub.log``, named on the demo's first lines, not on the terminal."""
+    for run in runs:
+        log_path = Path(re.search(r"the hub's log: (\S+)", run.stdout).group(1))
+        assert log_path.parent.name.startswith("run-"), log_path
+        assert '"event": "event_rejected"' in log_path.read_text(encoding="utf-8")
+        assert "event_rejected" not in run.stdout + run.stderr
+
+
 def test_the_first_line_names_the_run_folder(runs):
     """The first line says where this run's data and reports are."""
     for n, run in enumerate(runs, start=1):

@@ -8,7 +8,7 @@ import logging
 import pytest
 import structlog
 
-from hub.logging import configure_logging, get_logger
+from hub.logging import configure_logging, get_logger, logging_to_file
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +118,21 @@ class TestConsoleAndReconfiguration:
         with structlog.testing.capture_logs() as captured:
             log.info("captured_event", n=2)
         assert captured == [{"event": "captured_event", "n": 2, "log_level": "info"}]
+
+
+class TestLoggingToAFile:
+    def test_inside_lines_go_to_the_file_and_afterwards_to_stderr_again(self, capsys, tmp_path):
+        """``logging_to_file`` (the demo's): nothing reaches stderr while inside, every line is
+        in the file as JSON; afterwards stderr has the lines again."""
+        configure_logging("INFO")
+        path = tmp_path / "hub.log"
+        with logging_to_file(path):
+            get_logger("hub.test").warning("event_rejected", reason="not_authorized")
+            logging.getLogger("eventsourcing").warning("a library's line")
+        get_logger("hub.test").info("after_the_file")
+
+        [after] = json_lines(capsys.readouterr().err)
+        assert after["event"] == "after_the_file"
+        inside = json_lines(path.read_text(encoding="utf-8"))
+        assert [line["event"] for line in inside] == ["event_rejected", "a library's line"]
+        assert inside[0]["reason"] == "not_authorized"

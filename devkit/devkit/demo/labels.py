@@ -21,6 +21,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
             "legal deadlines count from it"
         ),
     ),
+    "hub_log": ("平台日志：{path}", "the hub's log: {path}"),
     "broker_started": ("已启动本地 Kafka", "started the local Kafka broker"),
     "broker_reused": ("沿用正在运行的 Kafka", "reusing the running Kafka broker"),
     "topics_reset": (

@@ -74,11 +74,13 @@ from devkit.demo.story import (
 from devkit.demo.summary import feed_views, summarize
 from hub.errors import CaseHubError
 from hub.i18n import Lang, agency_label, t
-from hub.logging import get_logger
+from hub.logging import get_logger, logging_to_file
 from hub.rules.clocks import TIMEZONE
 from hub.settings import Settings
 from hub.topics import ensure_topics
 
+#: The hub's log of a run, in its run folder.
+HUB_LOG = "hub.log"
 #: How long one step may take to be recorded (or the relay to catch up) before the demo gives up.
 STEP_TIMEOUT_S = 90.0
 
@@ -419,13 +421,20 @@ def _quiet_kafka_client_logs() -> None:
 
 # --- the whole demo ---------------------------------------------------------------------------
 def run_demo(settings: Settings, options: DemoOptions) -> int:
-
     console = Console(options.lang, options.out)
     _quiet_kafka_client_logs()
     run_dir = fresh_run_dir(settings, options.data_dir)
+    # The story is the demo's output: the hub's log lines (a refusal the story makes on
+    # purpose logs a warning) go to the run folder while it is told.
+    with logging_to_file(run_dir / HUB_LOG):
+        return _tell(settings, options, console, run_dir)
+
+
+def _tell(settings: Settings, options: DemoOptions, console: Console, run_dir: Path) -> int:
     console.line(f"CaseHub demo · {sentence('run_dir', 'zh')} / run folder: {run_dir}")
     console.each(lambda lang: sentence("title", lang))
     console.say("clock")
+    console.say("hub_log", path=run_dir / HUB_LOG)
     settings, secure = _open_broker(settings, run_dir, options, console)
     protection = create_protection(run_dir)
     hub_settings = settings.with_overrides(
