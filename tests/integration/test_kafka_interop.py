@@ -102,6 +102,21 @@ def _delivered(client, topic: str, keys) -> dict[bytes, int]:
     return partitions
 
 
+def _aborted_transaction(settings, topic: str):
+    """A transactional producer of the hub's that has sent 20 records to ``topic`` and aborted
+    them (records and abort markers on the broker, none of them committed); returned for more."""
+    tx = transactional_producer(
+        settings, transactional_id=f"itest-{uuid.uuid4().hex[:8]}", client_id="itest-interop-tx"
+    )
+    tx.init_transactions(15)
+    tx.begin_transaction()
+    for i in range(20):
+        tx.produce(topic, key=f"aborted-{i}".encode(), value=b"aborted")
+    assert tx.flush(15) == 0
+    tx.abort_transaction(15)
+    return tx
+
+
 @pytest.mark.parametrize("partitions", [3, 6])
 def test_a_key_lands_on_the_same_partition_from_the_sdk_and_from_the_hub(
     settings, topics, partitions
@@ -167,15 +182,7 @@ def test_a_kafka_python_read_committed_consumer_sees_only_the_hubs_committed_rec
     """The hub's transactional producer aborts one transaction and commits the next; an
     agency's kafka-python ``read_committed`` consumer reads exactly the committed records."""
     topic = topics(3)
-    tx = transactional_producer(
-        settings, transactional_id=f"itest-{uuid.uuid4().hex[:8]}", client_id="itest-interop-tx"
-    )
-    tx.init_transactions(15)
-    tx.begin_transaction()
-    for i in range(20):
-        tx.produce(topic, key=f"aborted-{i}".encode(), value=b"aborted")
-    assert tx.flush(15) == 0
-    tx.abort_transaction(15)
+    tx = _aborted_transaction(settings, topic)
     tx.begin_transaction()
     committed = {f"case-{i}".encode(): f"value-{i}".encode() for i in range(30)}
     for key, value in committed.items():
@@ -226,15 +233,7 @@ def test_the_hubs_reader_ends_on_a_topic_holding_only_an_aborted_transaction(
 
     monkeypatch.setattr(reader_module, "consume_ready", first_one_empty)
     topic = topics(3)
-    tx = transactional_producer(
-        settings, transactional_id=f"itest-{uuid.uuid4().hex[:8]}", client_id="itest-interop-tx"
-    )
-    tx.init_transactions(15)
-    tx.begin_transaction()
-    for i in range(20):
-        tx.produce(topic, key=f"aborted-{i}".encode(), value=b"aborted")
-    assert tx.flush(15) == 0
-    tx.abort_transaction(15)
+    _aborted_transaction(settings, topic)
     with KafkaAdmin(settings, client_id="itest-interop") as admin:
         ends = admin.end_offsets([(topic, p) for p in range(3)])
     assert sum(ends.values()) >= 20, f"the aborted records are not there: {ends}"

@@ -8,7 +8,6 @@ as the operator would (``casehub security credentials create`` and ``apply``).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from devkit.broker import client_config
 from devkit.broker.config import broker_tls, cluster_spec, local_super_user
 from devkit.testing.broker import session_broker
+from devkit.testing.serve import wait_until
 from hub.errors import CaseHubError
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
 from hub.security.acls import SERVICE_USERS
@@ -115,11 +115,5 @@ def secure_broker(
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.2)
+    """``devkit.testing.serve.wait_until`` with the security tests' argument order."""
+    return wait_until(predicate, timeout, what=what)

@@ -16,24 +16,14 @@ from consumers.records import (
 )
 from hub.codec import encode_record
 from hub.errors import SchemaError
-from hub.relay.records import CaseStates, RecordMapper
 from hub.topics import DEADLETTER, TIMELINE
+from relay_mapping import relay_records
 
 
 @pytest.fixture(scope="module")
 def published(story_app):
     """(notification id, stored event, records the relay would publish for it)."""
-    agencies = {a.agency_id for a in story_app.directory().agencies}
-    mapper = RecordMapper(
-        CaseStates(lambda case_id, version: story_app.repository.get(case_id, version=version)),
-        sender_of=lambda _id, _version: "",
-        is_agency=agencies.__contains__,
-    )
-    out = []
-    for notification in story_app.recorder.select_notifications(start=1, limit=10_000):
-        event = story_app.mapper.to_domain_event(notification)
-        out.append((notification.id, event, mapper.records(notification.id, event)))
-    return out
+    return relay_records(story_app)
 
 
 class TestTimelineEntry:

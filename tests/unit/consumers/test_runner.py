@@ -18,28 +18,19 @@ from consumers.runner import (
 from consumers.store import SQLiteViewStore
 from hub.cli import main
 from hub.kafka.records import Record
-from hub.relay.records import CaseStates, RecordMapper
 from hub.topics import DEADLETTER, TIMELINE
+from relay_mapping import relay_records
 
 
 @pytest.fixture(scope="module")
 def published(story_app):
     """The story as the relay publishes it: (topic, value) in notification order."""
-    agencies = {a.agency_id for a in story_app.directory().agencies}
-    mapper = RecordMapper(
-        CaseStates(lambda case_id, version: story_app.repository.get(case_id, version=version)),
-        sender_of=lambda _id, _version: "",
-        is_agency=agencies.__contains__,
-    )
-    out = []
-    for notification in story_app.recorder.select_notifications(start=1, limit=10_000):
-        event = story_app.mapper.to_domain_event(notification)
-        out.extend(
-            (r.topic, r.value)
-            for r in mapper.records(notification.id, event)
-            if r.topic in (TIMELINE, DEADLETTER)
-        )
-    return out
+    return [
+        (r.topic, r.value)
+        for _nid, _event, records in relay_records(story_app)
+        for r in records
+        if r.topic in (TIMELINE, DEADLETTER)
+    ]
 
 
 @pytest.fixture

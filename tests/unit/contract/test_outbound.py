@@ -19,28 +19,14 @@ from hub.outbound.recipients import event_recipients, participants_after
 from hub.outbound.store import entries_from_store, entry_from_domain_event
 from hub.outbound.timeline import TIMELINE_EVENT, stored_envelope
 from hub.outbound.wire import entry_from_timeline_record
-from hub.relay.records import CaseStates, RecordMapper
 from hub.topics import TIMELINE, feed_topic
+from relay_mapping import relay_records
 
 
 @pytest.fixture(scope="module")
-def agencies(story_app):
-    return {a.agency_id for a in story_app.directory().agencies}
-
-
-@pytest.fixture(scope="module")
-def published(story_app, agencies):
+def published(story_app):
     """(notification id, stored event, records the relay would publish for it)."""
-    mapper = RecordMapper(
-        CaseStates(lambda case_id, version: story_app.repository.get(case_id, version=version)),
-        sender_of=lambda _id, _version: "",
-        is_agency=agencies.__contains__,
-    )
-    out = []
-    for notification in story_app.recorder.select_notifications(start=1, limit=10_000):
-        event = story_app.mapper.to_domain_event(notification)
-        out.append((notification.id, event, mapper.records(notification.id, event)))
-    return out
+    return relay_records(story_app)
 
 
 @pytest.fixture(scope="module")
