@@ -249,6 +249,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "recommendations": ("检察建议", "procuratorial recommendations"),
     "deadlines": ("期限", "deadlines"),
     "infos": ("信息共享", "shared information"),
+    # --- statuses and flags in words (hub.presentation.words) ---------------------------------
+    "status.recommendation.ISSUED": ("已制发，待送达", "issued, not yet served"),
+    "status.recommendation.SERVED": ("已送达，待签收", "served, awaiting receipt"),
+    "status.recommendation.RECEIVED": ("已签收，书面回复期限进行中", "received, written reply due"),
+    "status.recommendation.OBJECTED": ("已提出异议，待复核", "objection raised, awaiting review"),
+    "status.recommendation.REPLIED": ("已书面回复", "written reply received"),
+    "status.recommendation.CLOSED": ("已办结", "closed"),
+    "status.assistance.OPEN": ("办理中", "open"),
+    "status.assistance.COMPLETED": ("已完成协助", "assistance completed"),
+    "status.assistance.DECLINED": ("不予协助（已说明理由）", "declined (with reason)"),
+    "status.dispute.OPEN": ("化解中", "open, in mediation"),
+    "status.dispute.RESOLVED": ("达成和解协议，争议化解", "resolved by settlement"),
+    "status.dispute.WITHDRAWN": ("已撤回", "withdrawn"),
+    "status.dispute.REFERRED_TO_LITIGATION": ("已转入诉讼", "referred to litigation"),
+    "status.deadline.OPEN": ("期限未届满", "open"),
+    "status.deadline.OVERDUE": ("已逾期，尚未办理", "overdue, not yet done"),
+    "status.deadline.MET": ("按期办理", "met on time"),
+    "status.deadline.MET_LATE": ("逾期办理", "met late"),
+    "status.deadline.CANCELLED": ("已撤销", "cancelled"),
+    "review.UPHELD": ("维持原检察建议", "recommendation upheld"),
+    "review.AMENDED": (
+        "变更检察建议，重新确定回复期限",
+        "recommendation amended, reply due day reset",
+    ),
+    "review.WITHDRAWN": ("撤回检察建议", "recommendation withdrawn"),
+    "classification.PUBLIC": ("公开", "public"),
+    "classification.INTERNAL": ("内部", "internal"),
+    "classification.CONFIDENTIAL": ("机密（仅限授权人员）", "confidential (cleared readers only)"),
+    "flag.provisional": ("暂定", "provisional"),
+    "flag.provisional.why": (
+        "暂定：所涉年份的节假日安排尚未公布，期限按估算的工作日计算，公布后可能变动",
+        (
+            "provisional: the year's official holiday arrangement is not yet published, so this "
+            "due day rests on estimated working days and may move once it is"
+        ),
+    ),
+    "flag.late": ("逾期", "late"),
+    "flag.on_time": ("按期", "on time"),
+    "flag.masked": ("密级内容已屏蔽，仅显示元数据", "content masked, metadata only"),
+    "flag.major": ("重大事件", "major event"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "unit.working_days_late": ("逾期 {n} 个工作日", "{n} working day(s) late"),
+    "unit.working_days_left": ("剩余 {n} 个工作日", "{n} working day(s) left"),
+    "unit.due_today": ("今日到期", "due today"),
+    # --- case file (hub.presentation.casefile) ---------------------------------------------------
+    # --- consumers' tables and ops status ------------------------------------------------------
+    # --- receipts ------------------------------------------------------------------------------
+    # --- audit verify and the store's key ------------------------------------------------------
+    # --- agency developers (schemas, codec) ----------------------------------------------------
 }
 
 
