@@ -48,4 +48,4 @@ def event_type_named(name: str, *, catalog: Catalog | None = None) -> str:
         if suggestions
         else "; event types: casehub schemas list, or docs/events.md"
     )
-    raise SchemaError(f"no event type {name!r}{hint}")
+    raise SchemaError(f"{name!r} is not an event type of the hub{hint}")

@@ -108,7 +108,8 @@ class TestNamesPeopleWrite:
         """A misspelt event type gets the closest event names, the right one first."""
         assert main(["schemas", "example", "RecomendationReplied"]) == 2
         err = capsys.readouterr().err
-        assert "no event type 'RecomendationReplied'; the closest: RecommendationReplied," in err
+        expected = "'RecomendationReplied' is not an event type of the hub; the closest: "
+        assert expected + "RecommendationReplied," in err
 
     @pytest.mark.parametrize(
         ("name", "kind"), [("Header", "shared"), ("casehub.hub.Receipt", "hub")]
