@@ -24,6 +24,7 @@ from kafka import KafkaProducer
 from devkit.demo.story import MARKET_REGULATION, OFFICERS
 from devkit.testing import serve as t
 from hub.cli import main
+from hub.codec.examples import example_json
 from hub.publish.connection import kafka_config
 from hub.rules.clocks import TIMEZONE
 from hub.topics import agency_topic
@@ -132,3 +133,36 @@ def test_the_hub_accepts_what_a_peer_writes_from_the_exported_schema(peer_hub):
     )
     assert refused.reason_code == "value_text_mangled"
     assert "sent as text" in refused.message
+
+
+@pytest.mark.usefixtures("peer_hub")
+def test_cli_publish_warns_about_unsealed_personal_data_only_when_a_line_has_some(
+    kafka_bootstrap, tmp_path, capsys
+):
+    """`casehub publish` without a hub key: a file of case events sends without the warning;
+    a file with an officer's registration (a name) brings it, naming the field."""
+    cases = tmp_path / "cases.jsonl"
+    officers = tmp_path / "officers.jsonl"
+    case = example_json("CaseRegistered")
+    case["header"] |= {
+        "event_id": str(uuid4()),
+        "sender_agency": AGENCY,
+        "officer_id": OFFICER,
+        "case_ref": {"owning_agency": AGENCY, "case_number": f"CLI-{uuid4().hex[:6]}"},
+    }
+    officer = example_json("OfficerRegistered")
+    officer["header"] |= {"event_id": str(uuid4()), "sender_agency": AGENCY, "officer_id": OFFICER}
+    officer["officer_id"] = f"mr-{uuid4().hex[:6]}"
+    cases.write_text(json.dumps(case, ensure_ascii=False) + "\n", "utf-8")
+    officers.write_text(json.dumps(officer, ensure_ascii=False) + "\n", "utf-8")
+    publish = ["publish", "--agency", AGENCY, "--bootstrap", kafka_bootstrap]
+
+    assert main([*publish, str(cases)]) == 0
+    quiet = capsys.readouterr()
+    assert "sent 1, refused 0" in quiet.out
+    assert "publisher_sends_unsealed_personal_data" not in quiet.err + quiet.out
+
+    assert main([*publish, str(officers)]) == 0
+    warned = capsys.readouterr()
+    assert "publisher_sends_unsealed_personal_data" in warned.err + warned.out
+    assert '"name"' in warned.err + warned.out
