@@ -1,4 +1,4 @@
-"""``casehub schemas``: list, check, example and docs for the event schemas."""
+"""``casehub schemas``: list, check, example, docs and export of the event schemas."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hub.codec import docs
+from hub.codec import docs, export
 from hub.codec.catalog import SCHEMA_DIR, Catalog
 from hub.codec.compat import check_catalog
 from hub.codec.examples import example_json
@@ -37,6 +37,12 @@ def register(subparsers: Any) -> None:
     gen = sub.add_parser("docs", help="generate docs/events.md from the schemas")
     gen.add_argument("--write", action="store_true", help=f"write {docs.EVENTS_MD}")
     gen.set_defaults(func=cmd_docs)
+    out = sub.add_parser(
+        "export",
+        help="write standalone schemas (shared records inlined), fingerprints and docs to DIR",
+    )
+    out.add_argument("directory", type=Path, metavar="DIR", help="created if missing")
+    out.set_defaults(func=cmd_export)
 
 
 def _catalog(args: argparse.Namespace) -> Catalog:
@@ -81,4 +87,20 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG0
         print(f"wrote {docs.write(catalog=catalog)}")
     else:
         sys.stdout.write(docs.render(catalog))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    catalog = _catalog(args)
+    written = export.export(args.directory, catalog)
+    for path in written.schemas:
+        sv = catalog.version(path.parent.name, int(path.stem[1:]))
+        print(f"{path}  {sv.fingerprint_hex}  {sv.kind}")
+    for path in written.others:
+        print(path)
+    print(
+        f"wrote {len(written.schemas)} schemas ({written.records} records, every version, "
+        f"named types inlined) and {len(written.others)} other files to {written.directory}; "
+        f"fingerprints in {written.directory / export.INDEX}"
+    )
     return 0

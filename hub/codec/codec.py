@@ -42,6 +42,11 @@ from hub.privacy.sealing import HubPublicKey
 
 #: The two marker bytes that open every single-object encoded datum.
 MAGIC = b"\xc3\x01"
+#: U+FFFD in UTF-8: what a text tool (kafka-console-producer) writes for ``C3`` followed by a
+#: byte that cannot continue it, such as the marker's ``01``.
+REPLACEMENT = b"\xef\xbf\xbd"
+#: The reason code of a value that was sent as text: its header came through mangled.
+TEXT_MANGLED = "value_text_mangled"
 _HEADER_LEN = len(MAGIC) + 8
 
 log = get_logger(__name__)
@@ -127,12 +132,20 @@ def decode_record(
 ) -> Decoded:
     """Decode single-object bytes into the current version of their record.
 
-    Raises ``DecodeError`` with ``reason_code`` ``bad_magic``, ``unknown_schema``,
+    Raises ``DecodeError`` with ``reason_code`` ``value_text_mangled`` (the header arrived as
+    U+FFFD: the bytes went through a text tool), ``bad_magic``, ``unknown_schema``,
     ``bad_avro`` or ``invalid_record``. With ``agency_events_only=False`` the hub's own
     outbound records (``casehub.hub.*``) decode too (for tools and consumers).
     """
     catalog = catalog or default_catalog()
     fingerprint = fingerprint_of(raw)
+    if fingerprint is None and raw.startswith(REPLACEMENT):
+        raise DecodeError(
+            TEXT_MANGLED,
+            "the value holds U+FFFD replacement bytes (EF BF BD) where the single-object header "
+            "C3 01 should be: it was sent as text; send the raw bytes (e.g. "
+            "kafka-console-producer cannot send binary)",
+        )
     if fingerprint is None:
         raise DecodeError(
             "bad_magic",
@@ -198,7 +211,8 @@ def decode_inbound(
 ) -> Inbound | Undecodable:
     """Decode one inbound Kafka value; never raises for bad input.
 
-    Returns ``Undecodable`` with reason ``bad_magic``, ``unknown_schema``, ``bad_avro``,
+    Returns ``Undecodable`` with reason ``value_text_mangled``, ``bad_magic``,
+    ``unknown_schema``, ``bad_avro``,
     ``invalid_record``, ``unsealable_personal_data``, ``plaintext_personal_data`` (only under
     ``require_sealed_pii``) or (when ``topic_agency`` is given and differs from the header's
     ``sender_agency``) ``sender_mismatch``. Sealed personal data is opened with the keys of

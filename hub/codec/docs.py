@@ -278,6 +278,118 @@ version with a top-level property, e.g. `"casehub.refs": {"casehub.events.Header
 new header version changes only the event versions that opt in.
 """
 
+#: The last section of docs/events.md: for an agency system written without the hub's SDK.
+PEER_GUIDE = """\
+## Peer guide: publishing without the hub's SDK
+
+An agency system in Java, .NET or any language with an Avro library and a Kafka client can
+publish without `hub.publish`. What it needs, and the mistakes that cost peers a day:
+
+### 1. The schemas, standalone
+
+`casehub schemas export DIR` writes every version of every record as one file that parses
+alone: `DIR/<full record name>/v<N>.avsc` (e.g. `DIR/casehub.events.CaseRegistered/v1.avsc`),
+with `Header`, `CaseRef` and the other shared records written out inside it. The files under
+`schemas/` refer to those by name and do not parse alone. `DIR/index.json` lists each record
+and version with its kind (`event`: you publish it; `shared`: only inside events; `hub`: what
+the hub publishes), whether it is current, its file, and its fingerprints:
+
+* `crc64_avro`: the CRC-64-AVRO (Rabin) fingerprint of the schema's Parsing Canonical Form,
+  as the 8 bytes the single-object header carries (little-endian), in hex;
+* `crc64_avro_long`: the same value as the signed 64-bit number Java's
+  `SchemaNormalization.parsingFingerprint64(schema)` and .NET's
+  `SchemaNormalization.ParsingFingerprint64(schema)` return;
+* `sha256`: SHA-256 of the Parsing Canonical Form, in hex (`canonical_form` is in the index).
+
+`DIR/events.md` is this document; `DIR/<record>/example.json` a valid event in the JSON form.
+Publish the current version of each event (older versions are accepted and read into it).
+
+### 2. Framing: Avro single-object encoding
+
+The Kafka value is `C3 01`, the 8 fingerprint bytes, then the Avro binary body written with
+that same schema; nothing before, nothing after (left-over bytes are refused as `bad_avro`).
+Check once, when your system starts, that your library's fingerprint of the file equals the
+index's `crc64_avro`; where it does not, send the index's bytes.
+
+* **Java** (`org.apache.avro`): `Schema schema = new Schema.Parser().parse(file)`, then
+  `new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record)` returns a
+  `ByteBuffer` holding header, fingerprint and body. Its fingerprint is
+  `SchemaNormalization.parsingFingerprint64(schema)`, which follows the specification (it
+  leaves out `logicalType`) and equals the index's `crc64_avro_long`.
+* **Python** (`avro`): `avro.schema.parse(text)`, then write `b"\\xc3\\x01"` +
+  `bytes.fromhex(entry["crc64_avro"])` and the body with
+  `avro.io.DatumWriter(schema).write(record, avro.io.BinaryEncoder(out))`; the library has no
+  single-object writer. Do **not** take the fingerprint from `schema.fingerprint()`: avro 1.12
+  keeps `logicalType` in its canonical form, so for every event (they all carry a UUID and a
+  timestamp) it gives another value, which the hub refuses as `unknown_schema`. fastavro:
+  `fastavro.schemaless_writer(out, fastavro.parse_schema(json.load(f)), record)` after the same
+  ten bytes; its `fastavro.schema.fingerprint(to_parsing_canonical_form(parsed), "CRC-64-AVRO")`
+  gives the index's hex.
+* **.NET** (`Apache.Avro`): `Schema schema = Schema.Parse(text)`; write `0xC3, 0x01`, then
+  `SchemaNormalization.ParsingFingerprint("CRC-64-AVRO", schema)` (the 8 bytes, little-endian),
+  then the body with
+  `new GenericDatumWriter<GenericRecord>(schema).Write(record, new BinaryEncoder(stream))`.
+
+Strings are UTF-8 (case numbers such as `市监罚〔2026〕12号` as written). The `Header` fields
+`event_id`, `correlation_id`, `causation_id` are UUID strings; `occurred_at` is milliseconds
+since the epoch (`timestamp-millis`). Personal-data fields (`"pii": true`) are sealed for the
+hub as described under *Personal information* above.
+
+**Send bytes, not text.** A tool that reads its input as text, such as Kafka's
+`kafka-console-producer`, turns `C3 01` into `EF BF BD 01` (U+FFFD, the replacement
+character, for a byte that is not UTF-8): the hub refuses such a value as `value_text_mangled`
+("the value holds U+FFFD replacement bytes (EF BF BD) where the single-object header C3 01
+should be: it was sent as text"). Use a producer API, or kcat with the value in a file
+(`kcat -P -t TOPIC -k KEY value.bin` sends each file named as one message).
+
+### 3. Topic, key and partitioner
+
+* Topic: `casehub.agency.<your agency id>.events`, created by the hub when it admits you.
+  Never create topics: where your client can, turn auto-creation off (librdkafka
+  `allow.auto.create.topics=false`).
+* Key: the UTF-8 bytes of `owning_agency/case_number` (the event's `header.case_ref`), or your
+  agency id for the directory events `AgencyAdmitted`, `OfficerRegistered` and
+  `LiaisonDesignated`.
+* Partitioner: **murmur2** of the key, as the Java client's default partitioner does it, so one
+  case stays on one partition and its events stay in order whichever client sends them. Java
+  (and kafka-python) do this by default. **librdkafka-based clients do not**: their default is
+  `consistent_random` (CRC32) and spreads a case's events over other partitions. Set
+  `partitioner=murmur2_random` (confluent-kafka-python, kcat `-X partitioner=murmur2_random`;
+  .NET `ProducerConfig.Partitioner = Partitioner.Murmur2Random`).
+* Producer: `enable.idempotence=true` and `acks=all`, so a retry never duplicates or reorders.
+* Headers are optional: `casehub-event-type` and `casehub-schema-fingerprint` help tools; the
+  hub reads the fingerprint in the value.
+
+### 4. Size
+
+A value over **512 KiB** (`inbound_max_bytes`) is refused as `record_too_large`; an event whose
+timeline record would pass **1,000,000 bytes** (`outbound_max_bytes`) as `event_too_large`
+(see *Publishing*). Documents travel by reference (`DocumentRef`: id and SHA-256), never inside
+an event.
+
+### 5. Client versions
+
+The hub's brokers run Kafka 4 with SCRAM-SHA-512 (`SASL_SSL` in production, see
+`docs/security.md`).
+
+* Java client 2.1 or later (Kafka 4 no longer speaks the older protocol versions); any 3.x or
+  4.x client is fine.
+* **librdkafka 2.6.1 or later** for SCRAM against Kafka 4: this covers confluent-kafka-python,
+  confluent-kafka-dotnet (`librdkafka.redist`), confluent-kafka-go and kcat. Debian 12's `kcat`
+  is built on librdkafka 2.0.2 and cannot authenticate; build kcat against a newer librdkafka
+  or use another client.
+* The hub's own SDK (`hub.publish`) runs on kafka-python 3.0.
+
+### 6. What comes back
+
+The hub answers your records on your feed, `casehub.feed.<your agency id>`, with receipts
+(`casehub.hub.Receipt`, exported with the rest). A REJECTED receipt names the reason code
+(`value_text_mangled`, `bad_magic`, `unknown_schema`, `bad_avro`, `invalid_record`,
+`sender_mismatch`, `record_too_large`, a rule's code, ...) and the topic, partition and offset
+of the record it refused; the record itself is kept as a dead letter the hub's operators can
+redrive once the cause is fixed.
+"""
+
 
 def render(catalog: Catalog | None = None) -> str:
     catalog = catalog or default_catalog()
@@ -294,6 +406,7 @@ def render(catalog: Catalog | None = None) -> str:
     for fullname in sorted(SHARED_RECORDS):
         sv = catalog.current(fullname)
         lines += [f"### {sv.name} (v{sv.version})", "", sv.shape.doc, "", *_field_table(sv), ""]
+    lines.append(PEER_GUIDE)
     return "\n".join(lines).rstrip() + "\n"
 
 

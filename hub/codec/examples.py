@@ -9,6 +9,7 @@ from typing import Any
 
 from hub.codec.catalog import Catalog, default_catalog
 from hub.codec.mapping import DIRECTORY_EVENTS
+from hub.codec.names import event_type_named
 from hub.codec.values import (
     ArrayShape,
     BooleanShape,
@@ -65,9 +66,13 @@ _STRINGS = {
 
 
 def example_json(event_type: str, *, catalog: Catalog | None = None) -> dict[str, Any]:
-    """A valid example of the event type in the JSON form (every field written out)."""
+    """A valid example of the event type in the JSON form (every field written out).
+
+    ``SchemaError`` for a name that is not an event type, pointing to the right one
+    (``event_type_named``).
+    """
     catalog = catalog or default_catalog()
-    schema = catalog.current(event_type)
+    schema = catalog.current(event_type_named(event_type, catalog=catalog))
     sender = _SENDER.get(schema.name, "market-regulation")
     body = sample_value(schema.shape, "", sender)
     header = body["header"]

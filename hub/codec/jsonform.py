@@ -14,9 +14,11 @@ import json
 from typing import Any
 
 from hub.cases.commands import Command
-from hub.codec.catalog import NAMESPACE, Catalog, default_catalog
+from hub.codec.catalog import Catalog, default_catalog
 from hub.codec.mapping import EVENT_COMMANDS, command_to_record, record_to_command
+from hub.codec.names import event_type_named
 from hub.codec.values import FieldError
+from hub.errors import SchemaError
 
 
 def command_from_json(obj: Any, *, catalog: Catalog | None = None) -> Command:
@@ -27,10 +29,14 @@ def command_from_json(obj: Any, *, catalog: Catalog | None = None) -> Command:
     if "type" not in obj:
         raise FieldError("type", 'required: the event type, e.g. "CaseRegistered"')
     event_type = obj["type"]
-    if isinstance(event_type, str) and event_type.startswith(NAMESPACE + "."):
-        event_type = event_type.removeprefix(NAMESPACE + ".")
-    if not isinstance(event_type, str) or event_type not in EVENT_COMMANDS:
+    if not isinstance(event_type, str):
         raise FieldError("type", f"{event_type!r:.60} is not an event type of the hub")
+    try:
+        event_type = event_type_named(event_type[:200], catalog=catalog)
+    except SchemaError as exc:
+        raise FieldError("type", str(exc)) from None
+    if event_type not in EVENT_COMMANDS:
+        raise FieldError("type", f"{event_type!r} is not an event type of the hub")
     schema = catalog.current(event_type)
     record = schema.shape.from_json({k: v for k, v in obj.items() if k != "type"})
     return record_to_command(event_type, record)

@@ -112,6 +112,21 @@ def _walk(shape: Shape, value: Any, path: str, visit: Visit, *, pii: bool = Fals
     return value  # a value of the wrong kind: encode_record refuses it, naming the field
 
 
+def has_personal_fields(shape: Shape, *, pii: bool = False) -> bool:
+    """Whether the shape holds a personal-data string anywhere (a ``"pii": true`` field)."""
+    if isinstance(shape, StringShape):
+        return pii
+    if isinstance(shape, NullableShape):
+        return has_personal_fields(shape.inner, pii=pii)
+    if isinstance(shape, ArrayShape):
+        return has_personal_fields(shape.items, pii=pii)
+    if isinstance(shape, MapShape):
+        return has_personal_fields(shape.values, pii=pii)
+    if isinstance(shape, RecordShape):
+        return any(has_personal_fields(f.shape, pii=f.pii) for f in shape.fields)
+    return False
+
+
 def personal_values(schema: SchemaVersion, record: dict[str, Any]) -> dict[str, str]:
     """``{field path: value}`` of every non-empty personal-data string in the record."""
     found: dict[str, str] = {}

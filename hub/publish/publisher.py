@@ -10,7 +10,8 @@ creates topics (``allow_auto_create_topics=False``): the hub does.
 Personal data (``"pii": true`` fields) is sealed for the hub (``hub.privacy.sealing``) with the
 hub's public key (``sealer``, or the file in ``settings.hub_public_key_file``) before encoding,
 so the agency topic never carries it in plaintext; without a key it goes out unsealed, and the
-publisher says so once in its log.
+publisher says so in its log (``publisher_sends_unsealed_personal_data``, with the event type
+and the field paths, never the values) the first time it sends an event that holds any.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from hub.cases.commands import Command
 from hub.codec import (
     Catalog,
     case_of,
+    command_to_record,
     default_catalog,
     encode_command,
     event_type_of,
     fingerprint_of,
     kafka_headers,
 )
-from hub.codec.sealed import publisher_key
+from hub.codec.sealed import has_personal_fields, personal_values, publisher_key
 from hub.errors import CaseHubError, SetupError
 from hub.logging import get_logger
 from hub.privacy.sealing import HubPublicKey
@@ -115,8 +117,8 @@ class AgencyPublisher:
         self.catalog = catalog or default_catalog()
         #: The hub's public key personal data is sealed with; None: it goes out unsealed.
         self.sealer = sealer if sealer is not None else publisher_key(settings or Settings())
-        if self.sealer is None:
-            log.warning("publisher_sends_unsealed_personal_data", topic=self.topic)
+        #: Whether the log has said that personal data goes out unsealed (once per publisher).
+        self._warned_unsealed = False
         if producer is None:
             config = producer_config(settings or Settings())
             if bootstrap_servers:
@@ -172,6 +174,8 @@ class AgencyPublisher:
                     f"{self.agency_id!r}",
                 )
             value = encode_command(command, catalog=self.catalog, sealer=self.sealer)
+            if self.sealer is None and not self._warned_unsealed:
+                self._warn_if_personal(event_type, command)
         except (CaseHubError, TypeError) as exc:
             log.info(
                 "event_refused", topic=self.topic, ref=ref, event_type=event_type, reason=str(exc)
@@ -192,6 +196,22 @@ class AgencyPublisher:
         except KafkaError as exc:
             return Delivery(ref, event_type, event_id, error=repr(exc))
         return Delivery(ref, event_type, event_id, future=future)
+
+    def _warn_if_personal(self, event_type: str, command: Command) -> None:
+        """Log ``publisher_sends_unsealed_personal_data`` if this command carries any (once)."""
+        schema = self.catalog.current(event_type)
+        if not has_personal_fields(schema.shape):
+            return
+        paths = list(personal_values(schema, command_to_record(command)[1]))
+        if paths:
+            self._warned_unsealed = True
+            log.warning(
+                "publisher_sends_unsealed_personal_data",
+                topic=self.topic,
+                event_type=event_type,
+                fields=paths,
+                hint="configure hub_public_key_file (or --hub-public-key) to seal it",
+            )
 
     def publish(self, command: Command, ref: str = "") -> PublishResult:
         """Send one command and wait for the broker's acknowledgment."""

@@ -66,6 +66,14 @@ def _dispute(event_id: uuid.UUID | None = None):
     return command_from_json(obj)
 
 
+def _header_of(agency: str, *, case: bool) -> dict:
+    header = example_json("CaseRegistered")["header"]
+    header["sender_agency"] = agency
+    if case:
+        header["case_ref"] = {"owning_agency": agency, "case_number": "J-1"}
+    return header
+
+
 def _officer():
     obj = example_json("OfficerRegistered")
     obj["header"]["sender_agency"] = AGENCY
@@ -380,12 +388,34 @@ class TestPublisher:
 
     @pytest.mark.usefixtures("fresh_loggers")
     def test_publisher_without_a_key_sends_plaintext_and_says_so(self):
-        """No key configured: the value goes out as before, and the publisher logs it once."""
+        """No key configured: the value goes out as before, and the publisher logs it once,
+        naming the event type and the field, never the value."""
         producer = _FakeProducer()
         with capture_logs() as logs:
             pub = AgencyPublisher(AGENCY, producer=producer)
-        pub.send(_officer())
+            pub.send(_officer())
+            pub.send(_officer())
         assert NAMES[0].encode() in producer.sent[0]
+        assert [e["event"] for e in logs] == ["publisher_sends_unsealed_personal_data"]
+        assert (logs[0]["event_type"], logs[0]["fields"]) == ("OfficerRegistered", ["name"])
+        assert NAMES[0] not in repr(logs)
+
+    @pytest.mark.usefixtures("fresh_loggers")
+    def test_publisher_without_a_key_is_silent_while_no_event_carries_personal_data(self):
+        """No key, events without personal data (case registrations): no warning; the first
+        event that holds some (an officer's name) brings it."""
+        producer = _FakeProducer()
+        case = command_from_json(
+            example_json("CaseRegistered") | {"header": _header_of(AGENCY, case=True)}
+        )
+        with capture_logs() as logs:
+            pub = AgencyPublisher(AGENCY, producer=producer)
+            pub.send(case)
+            pub.send(case)
+        assert len(producer.sent) == 2
+        assert logs == []
+        with capture_logs() as logs:
+            pub.send(_officer())
         assert [e["event"] for e in logs] == ["publisher_sends_unsealed_personal_data"]
 
     def test_a_mistyped_personal_field_is_refused_by_name_not_raised(self, hub_keys):
