@@ -296,6 +296,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.due_today": ("今日到期", "due today"),
     # --- case file (hub.presentation.casefile) ---------------------------------------------------
     # --- consumers' tables and ops status ------------------------------------------------------
+    "role.due_reset": ("复核后重新确定期限", "due day set by the review"),
     # --- receipts ------------------------------------------------------------------------------
     # --- audit verify and the store's key ------------------------------------------------------
     # --- agency developers (schemas, codec) ----------------------------------------------------
