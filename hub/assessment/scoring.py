@@ -10,7 +10,8 @@ Ranking: by score (highest first), then by the applicable weight (more evidence 
 agency id. Every figure lists the facts that decided it (``Figure.evidence``): for one with a
 due day, the fact that opened it ("due"), every fact that moved the due day in force (an
 extension, "extended"; an objection's review that set a new due day, "due_reset"), the misses
-and the answer, so an auditor sees why it counts as on time or late. The indicators (their labels and formulas, in both languages, are in ``hub.i18n``):
+and the answer, so an auditor sees why it counts as on time or late. The indicators (their
+labels and formulas, in both languages, are in ``hub.i18n``):
 
 - ``reply_on_time``: of the recommendations to the organ whose reply was due in the year (the
   due day in force, after extensions and amendments; withdrawn ones excluded) and that were
