@@ -75,7 +75,9 @@ def register(subparsers: Any) -> None:
     status = verbs.add_parser("status", help="each view's rows and stored positions")
     status.add_argument("views", nargs="*", metavar="VIEW")
     status.set_defaults(func=_status)
-    due = verbs.add_parser("deadlines", help="open and missed deadlines, days counted today")
+    due = verbs.add_parser(
+        "deadlines", help="open, overdue and late deadlines, days counted from today (or --today)"
+    )
     due.add_argument("--today", help="count days as of this date (default: today, Asia/Shanghai)")
     due.add_argument("--agency", help="only the deadlines this agency owes")
     due.add_argument("--lang", default="zh", help="zh (default) or en")
@@ -231,6 +233,11 @@ def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
             store, today, agency=args.agency, calendar=working_calendar(settings)
         )
         names = names_of(store, deadlines.VIEW)
+    if args.agency and names.agencies and args.agency not in names.agencies:
+        known = ", ".join(sorted(names.agencies))
+        raise ViewQueryError(
+            f"--agency {args.agency!r} is not an agency of the directory (known: {known})"
+        )
     sys.stdout.write(deadlines_table(found, names, lang, today, given=bool(args.today)))
     return 0
 

@@ -149,6 +149,18 @@ class TestCommandLine:
         assert main(["consumers", "deadlines", "--today", "soon"]) == 2
 
     @pytest.mark.usefixtures("data_dir")
+    def test_an_unknown_agency_is_named_not_an_empty_table(self, capsys):
+        """--agency with an id the directory does not know is an error naming the known ones."""
+        assert main(["consumers", "rebuild", "deadlines"]) == 0
+        capsys.readouterr()
+        assert main(["consumers", "deadlines", "--agency", "natural-resource"]) == 2
+        err = capsys.readouterr().err
+        assert "--agency 'natural-resource' is not an agency of the directory" in err
+        assert "natural-resources" in err
+        assert main(["consumers", "deadlines", "--agency", "natural-resources"]) == 0
+        assert "市自然资源局" in capsys.readouterr().out
+
+    @pytest.mark.usefixtures("data_dir")
     def test_deadlines_read_in_chinese_aligned(self, capsys):
         """In Chinese every line is Chinese (no "case", no "deadline(s) as of"), the columns
         line up on the terminal, and the footer says the day is today's on this machine."""
