@@ -29,9 +29,6 @@ from hub.privacy.access import MASKED_KEY, effective_level
 if TYPE_CHECKING:
     from hub.privacy.reveal_views import ReadingLens
 
-#: How a masked entry is marked when read (zh, en).
-MASKED_LABEL = ("密级内容已屏蔽", "content masked")
-
 CASES = Table(
     "cases",
     (
@@ -254,7 +251,7 @@ def describe(row: Mapping[str, Any], lang: Lang, names: Names | None = None) -> 
     if facts:
         parts.append("(" + "; ".join(facts) + ")")
     if row.get("masked"):
-        parts.append(f"[{MASKED_LABEL[0] if lang == 'zh' else MASKED_LABEL[1]}]")
+        parts.append(f"[{words.flag('masked', lang)}]")
     return " ".join(parts)
 
 
