@@ -1,7 +1,9 @@
 """The scorecard as JSON, CSV or a self-contained HTML page (zh or en).
 
 Every figure carries the events behind it: JSON lists their ids (and metadata), CSV their ids,
-HTML a ``<details>`` drill-down per figure (event id, type, agency, date, why it counts). The
+HTML a ``<details>`` drill-down per figure (event id, type, the agency by its directory name,
+date, why it counts: e.g. "due", "due day set by the review", "met"). Times and names go through
+``hub.presentation`` (the generated time in local time with its zone). The
 HTML draws its own charts (inline SVG), with no script, font, stylesheet or URL from outside:
 it opens the same on an air-gapped machine.
 """
