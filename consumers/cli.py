@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 from consumers import deadlines, timelines
 from consumers.opening import open_view_store
+from consumers.references import names_of
 from consumers.runner import (
     STORE_SOURCE,
     VIEWS,
@@ -26,6 +28,9 @@ from consumers.store import ViewStore
 from hub.bootstrap import working_calendar
 from hub.errors import CaseHubError
 from hub.i18n import Lang, check_lang, t
+from hub.presentation import clock, words
+from hub.presentation.names import Names
+from hub.presentation.table import text_table
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
 from hub.rules.clocks import local_date
@@ -70,7 +75,9 @@ def register(subparsers: Any) -> None:
     status = verbs.add_parser("status", help="each view's rows and stored positions")
     status.add_argument("views", nargs="*", metavar="VIEW")
     status.set_defaults(func=_status)
-    due = verbs.add_parser("deadlines", help="open and missed deadlines, days counted today")
+    due = verbs.add_parser(
+        "deadlines", help="open, overdue and late deadlines, days counted from today (or --today)"
+    )
     due.add_argument("--today", help="count days as of this date (default: today, Asia/Shanghai)")
     due.add_argument("--agency", help="only the deadlines this agency owes")
     due.add_argument("--lang", default="zh", help="zh (default) or en")
@@ -215,8 +222,9 @@ def _lens(settings: Settings, as_agency: str | None) -> ReadingLens:
 
 def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
     lang = _lang(args.lang)
+    machine_today = local_date(datetime.now(UTC))
     try:
-        today = date.fromisoformat(args.today) if args.today else local_date(datetime.now(UTC))
+        today = date.fromisoformat(args.today) if args.today else machine_today
     except ValueError:
         raise ViewQueryError(f"--today {args.today!r} is not a date (YYYY-MM-DD)") from None
     with _view_store(settings) as store:
@@ -224,22 +232,56 @@ def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
         found = deadlines.read(
             store, today, agency=args.agency, calendar=working_calendar(settings)
         )
-    for s in found:
-        if s.status == deadlines.OPEN:
-            state = f"{t('days_remaining', lang)} {s.days_remaining}"
-            if s.days_remaining is not None and s.days_remaining < 0:
-                state = f"{t('overdue', lang)} {s.working_days_late} {t('working_days_late', lang)}"
-        else:
-            state = f"{t(s.status, lang)} {s.closed_on}, {s.working_days_late} "
-            state += t("working_days_late", lang)
-        missed = f" [{t('overdue', lang)}]" if s.missed else ""
-        provisional = " *" if s.provisional else ""
-        print(
-            f"{s.due_date}{provisional}  {s.agency:<22} {t(s.kind, lang)} {s.target_id}  "
-            f"{state}{missed}  case {s.case_id}"
+        names = names_of(store, deadlines.VIEW)
+    if args.agency and names.agencies and args.agency not in names.agencies:
+        known = ", ".join(sorted(names.agencies))
+        raise ViewQueryError(
+            f"--agency {args.agency!r} is not an agency of the directory (known: {known})"
         )
-    print(f"{len(found)} deadline(s) as of {today}")
+    sys.stdout.write(deadlines_table(found, names, lang, today, given=bool(args.today)))
     return 0
+
+
+def deadlines_table(
+    found: list[deadlines.DeadlineStatus], names: Names, lang: Lang, today: date, *, given: bool
+) -> str:
+    """The deadlines as an aligned table in ``lang``, the provisional flag's meaning said once
+    below it, and a footer that says which day the days are counted from."""
+    header = [
+        t(f"deadlines.col.{c}", lang)
+        for c in ("due", "state", "days", "kind", "item", "owed_by", "case", "done", "flags")
+    ]
+    rows = []
+    for s in found:
+        state = s.state
+        if state == deadlines.OPEN:
+            days = words.working_days_left(s.working_days_left or 0, lang)
+        else:
+            days = words.working_days_late(s.working_days_late, lang) if s.working_days_late else ""
+        flags = [words.flag("provisional", lang)] if s.provisional else []
+        if s.missed:
+            flags.append(t("deadlines.missed_on_record", lang))
+        rows.append(
+            [
+                clock.day(s.due_date),
+                words.status("deadline", state, lang),
+                days,
+                words.deadline_kind(s.kind, lang),
+                s.target_id,
+                names.agency(s.agency, lang),
+                names.case(s.case_id),
+                clock.day(s.closed_on) if s.closed_on else "",
+                ("、" if lang == "zh" else ", ").join(flags),
+            ]
+        )
+    lines = [text_table(header, rows)] if rows else [t("deadlines.none", lang) + "\n"]
+    if any(s.provisional for s in found):
+        lines.append(words.provisional_note(lang) + "\n")
+    counted = t("deadlines.counted_given" if given else "deadlines.counted_today", lang)
+    separator = "；" if lang == "zh" else "; "
+    footer = t("deadlines.count", lang).format(n=len(found)) + separator
+    lines.append(footer + counted.format(day=clock.day(today)) + "\n")
+    return "".join(lines)
 
 
 def _timeline(args: argparse.Namespace, settings: Settings) -> int:
@@ -252,6 +294,7 @@ def _timeline(args: argparse.Namespace, settings: Settings) -> int:
         store.ensure(timelines.VIEW)
         rows = store.rows(timelines.VIEW, "entries", {"case_id": str(ref.case_id)})
         cases = store.rows(timelines.VIEW, "cases", {"case_id": str(ref.case_id)})
+        names = names_of(store, timelines.VIEW, [str(ref.case_id)])
     if not rows or not cases:
         raise ViewQueryError(
             f"the timelines view has no case {ref} (unknown case, or the view is not built: "
@@ -263,6 +306,21 @@ def _timeline(args: argparse.Namespace, settings: Settings) -> int:
             f"case {ref} is not visible to agency {lens.reader}: it takes no part in the case "
             "and no event of the case reached it"
         )
-    for row in timelines.timeline_rows(shown, lang):
-        print(f"v{row['version']:<3} {row['recorded_at']}  {row['text']}")
+    sys.stdout.write(timeline_table(shown, names, lang, names.case(ref.case_id)))
     return 0
+
+
+def timeline_table(shown: list[dict[str, Any]], names: Names, lang: Lang, reference: str) -> str:
+    """A case's timeline: each entry's version, its moment in local time, what happened (with
+    agencies by name), and the zone every time is read in."""
+    rows = [
+        [
+            str(row["version"]),
+            clock.moment(datetime.fromisoformat(str(row["recorded_at"]))),
+            str(row["text"]),
+        ]
+        for row in timelines.timeline_rows(shown, lang, names)
+    ]
+    header = [t(f"timeline.col.{c}", lang) for c in ("version", "recorded", "event")]
+    title = t("timeline.title", lang).format(case=reference)
+    return f"{title}\n{text_table(header, rows)}{clock.zone_note(lang)}\n"

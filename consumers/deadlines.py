@@ -4,7 +4,9 @@ recommendation replies), open or met, and the misses on the record.
 The view stores DATES (due day, when met, the due day recorded as missed), never "days
 remaining": what depends on today is computed when read (``read``, with ``hub.rules.clocks``),
 so a view built yesterday is still right today. One row per obligation, keyed by case, kind,
-item and owing agency, as ``hub.cases.deadlines`` keys them.
+item and owing agency, as ``hub.cases.deadlines`` keys them. Beside the rows, the view keeps
+what its readers need to name things (``consumers.references``): each case's reference
+(``cases``) and the agencies' directory names (``agencies``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from consumers.records import TimelineEntry, iso
+from consumers.references import AGENCIES, CASE_REFS, agency_changes, case_changes
 from consumers.store import Change, Patch, Put, Row, Table, Value, View, ViewStore
 from hub.rules.calendar import WorkingDayCalendar
 from hub.rules.clocks import days_remaining, local_date, working_days_late
@@ -105,7 +108,12 @@ def _named(entry: TimelineEntry) -> dict[str, Value]:
     }
 
 
-def changes(entry: TimelineEntry) -> Sequence[Change]:  # noqa: C901, PLR0911, PLR0912 - a case per event type
+def changes(entry: TimelineEntry) -> Sequence[Change]:
+    """The rows one event opens, closes or moves, and the names it brings (case, agency)."""
+    return [*case_changes(entry), *agency_changes(entry), *_item_changes(entry)]
+
+
+def _item_changes(entry: TimelineEntry) -> Sequence[Change]:  # noqa: C901, PLR0911, PLR0912 - a case per event type
     if entry.case_id is None:
         return []
     name = entry.name
@@ -153,7 +161,7 @@ def changes(entry: TimelineEntry) -> Sequence[Change]:  # noqa: C901, PLR0911, P
 
 VIEW: View[TimelineEntry] = View(
     "deadlines",
-    (ITEMS,),
+    (ITEMS, CASE_REFS, AGENCIES),
     changes,
     description="deadlines: every open and missed deadline (dates; days computed when read)",
 )
@@ -172,8 +180,19 @@ class DeadlineStatus:
     status: str
     closed_on: date | None
     missed: bool  # a miss is on the record
-    days_remaining: int | None  # open deadlines only; negative when overdue
+    days_remaining: int | None  # open deadlines only (calendar days); negative when overdue
     working_days_late: int  # late so far (open) or when met; 0 when on time
+    working_days_left: int | None = None  # open and not yet due: working days to the due day
+
+    @property
+    def state(self) -> str:
+        """The deadline's state in the glossary's terms (``words.status("deadline", …)``):
+        OPEN, OVERDUE (open past its due day), MET, MET_LATE or CANCELLED."""
+        if self.status == OPEN:
+            return "OVERDUE" if self.working_days_late > 0 else OPEN
+        if self.status == MET:
+            return "MET_LATE" if self.working_days_late > 0 else MET
+        return self.status
 
 
 def status_of(row: Row, today: date, calendar: WorkingDayCalendar | None = None) -> DeadlineStatus:
@@ -195,6 +214,7 @@ def status_of(row: Row, today: date, calendar: WorkingDayCalendar | None = None)
         missed=row.get("missed_due_date") is not None,
         days_remaining=days_remaining(due, today) if is_open else None,
         working_days_late=late,
+        working_days_left=working_days_late(today, due, calendar) if is_open else None,
     )
 
 

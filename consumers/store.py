@@ -151,10 +151,25 @@ class ViewStore(ABC):
     def close(self) -> None: ...
 
     # -- schema ------------------------------------------------------------------------------
+    @abstractmethod
+    def _exists(self, cursor: Any, table: str) -> bool:
+        """Whether the stored table ``table`` (a view's table name, unqualified) exists."""
+
     def ensure(self, view: View[Any]) -> None:
         """Create the view's tables if they do not exist; refuse tables an older version made
-        (a column missing), which only a rebuild can fill."""
+        (a column missing, or a table it did not have beside the ones it did), which only a
+        rebuild can fill."""
         with self._transaction(commit=True) as cursor:
+            present = [self._exists(cursor, view.table_name(t)) for t in view.tables]
+            if any(present) and not all(present):
+                missing_tables = [
+                    view.table_name(t) for t, p in zip(view.tables, present, strict=True) if not p
+                ]
+                raise SetupError(
+                    f"the {view.name} view was built by an older version (it has no table "
+                    f"{', '.join(missing_tables)}): rebuild it with "
+                    f"`casehub consumers rebuild {view.name}`"
+                )
             for table in view.tables:
                 cursor.execute(self._create_sql(view, table))
                 name = self._qualify(view.table_name(table))
@@ -324,6 +339,10 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
 
     def _qualify(self, table: str) -> str:
         return table
+
+    def _exists(self, cursor: Any, table: str) -> bool:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        return cursor.fetchone() is not None
 
     def _max_position(self, name: str, cursor: Any) -> int | None:
         return self._max_tracking_id(name, cursor)

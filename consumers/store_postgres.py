@@ -51,6 +51,13 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def _qualify(self, table: str) -> str:
         return f'"{self.datastore.schema}"."{table}"'
 
+    def _exists(self, cursor: Any, table: str) -> bool:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (self.datastore.schema, table),
+        )
+        return cursor.fetchone() is not None
+
     def _max_position(self, name: str, cursor: Any) -> int | None:
         return self._max_tracking_id(name, cursor)
 

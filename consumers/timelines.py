@@ -7,7 +7,8 @@ summaries, measures, party names) stays in the event store: the timeline is the 
 case; ``casehub audit history`` shows the content. Both tables keep the classification
 (the case's, each event's own), so ``read_as`` can show a reader, when read, only what the
 access policy lets it see (``hub.privacy``): the masked form keeps ids, agencies and dates.
-Sentences are made when read (``describe``), in Chinese or English (``hub.i18n``).
+Sentences are made when read (``describe``), in Chinese or English (``hub.i18n``), with the
+agencies by the directory names the view keeps (``agencies``, ``consumers.references``).
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from consumers.records import TimelineEntry, iso
+from consumers.references import AGENCIES, agency_changes
 from consumers.store import Change, Patch, Put, Row, Table, View
-from hub.i18n import Lang, agency_label, event_label, t
+from hub.i18n import Lang, event_label, t
 from hub.outbound.recipients import event_recipients, participants_after
+from hub.presentation import words
+from hub.presentation.names import Names
 from hub.privacy.access import MASKED_KEY, effective_level
 
 if TYPE_CHECKING:
     from hub.privacy.reveal_views import ReadingLens
-
-#: How a masked entry is marked when read (zh, en).
-MASKED_LABEL = ("密级内容已屏蔽", "content masked")
 
 CASES = Table(
     "cases",
@@ -121,7 +122,7 @@ def _detail(entry: TimelineEntry) -> dict[str, Any]:
 
 def changes(entry: TimelineEntry) -> Sequence[Change]:
     if entry.case_id is None:
-        return []
+        return agency_changes(entry)
     out: list[Change] = []
     if entry.name == "Registered":
         major = entry.mapping("major")
@@ -172,7 +173,7 @@ def changes(entry: TimelineEntry) -> Sequence[Change]:
 
 VIEW: View[TimelineEntry] = View(
     "timelines",
-    (CASES, ENTRIES),
+    (CASES, ENTRIES, AGENCIES),
     changes,
     description="case timelines: a readable history per case",
 )
@@ -220,25 +221,43 @@ def _short(row: Mapping[str, Any]) -> str:
     return str(row.get("event_type") or "").rsplit(".", 1)[-1]
 
 
-def describe(row: Mapping[str, Any], lang: Lang) -> str:
-    """One line for a timeline row: who did what, about which sub-process, with its facts."""
+#: Detail fields that name agencies (shown by their names when the reader has them).
+_AGENCY_FIELDS = frozenset(
+    {"addressee", "agency_id", "agency", "participants", "notice_recipients"}
+)
+
+
+def describe(row: Mapping[str, Any], lang: Lang, names: Names | None = None) -> str:
+    """One line for a timeline row: who did what, about which sub-process, with its facts;
+    agencies by their directory names when ``names`` holds them."""
+    named = names if names is not None else Names()
     detail: dict[str, Any] = json.loads(str(row.get("detail") or "{}"))
-    actor = agency_label(str(row.get("actor_agency") or "hub"), lang)
+    actor = named.agency(str(row.get("actor_agency") or "hub"), lang)
     parts = [f"{actor}: {event_label(str(row['event_type']), lang)}"]
     if row.get("subject"):
         parts.append(str(row["subject"]))
     facts = []
     for name, value in sorted(detail.items()):
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else t(str(value), lang)
+        if name in _AGENCY_FIELDS:
+            values = value if isinstance(value, list) else [value]
+            shown = named.agencies_of([str(v) for v in values], lang)
+        elif isinstance(value, bool):
+            shown = words.yes_no(value, lang)
+        elif isinstance(value, list):
+            shown = ", ".join(map(str, value))
+        else:
+            shown = t(str(value), lang)
         facts.append(f"{t(name, lang)}={shown}")
     if facts:
         parts.append("(" + "; ".join(facts) + ")")
     if row.get("masked"):
-        parts.append(f"[{MASKED_LABEL[0] if lang == 'zh' else MASKED_LABEL[1]}]")
+        parts.append(f"[{words.flag('masked', lang)}]")
     return " ".join(parts)
 
 
-def timeline_rows(rows: Sequence[Mapping[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+def timeline_rows(
+    rows: Sequence[Mapping[str, Any]], lang: Lang, names: Names | None = None
+) -> list[dict[str, Any]]:
     """Timeline rows with their sentence, in version order."""
     ordered = sorted(rows, key=lambda r: int(r["version"] or 0))
-    return [{**r, "text": describe(r, lang)} for r in ordered]
+    return [{**r, "text": describe(r, lang, names)} for r in ordered]

@@ -296,6 +296,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.due_today": ("今日到期", "due today"),
     # --- case file (hub.presentation.casefile) ---------------------------------------------------
     # --- consumers' tables and ops status ------------------------------------------------------
+    "role.due_reset": ("复核后重新确定期限", "due day set by the review"),
+    "deadlines.col.due": ("到期日", "Due day"),
+    "deadlines.col.owed_by": ("应办机关", "Owed by"),
+    "deadlines.col.kind": ("期限事项", "Deadline"),
+    "deadlines.col.item": ("编号", "Item"),
+    "deadlines.col.state": ("状态", "State"),
+    "deadlines.col.days": ("工作日", "Working days"),
+    "deadlines.col.done": ("办理日", "Done on"),
+    "deadlines.col.flags": ("标记", "Flags"),
+    "deadlines.col.case": ("案件", "Case"),
+    "deadlines.missed_on_record": ("已记录逾期", "miss recorded"),
+    "deadlines.count": ("共 {n} 项期限", "{n} deadline(s)"),
+    "deadlines.none": (
+        "没有未届满、已逾期或逾期办理的期限",
+        "No deadline is open, overdue or met late",
+    ),
+    "deadlines.counted_today": (
+        "天数按 {day} 计算（本机今日日期，Asia/Shanghai）",
+        "Days counted from {day} (today's date on this machine, Asia/Shanghai)",
+    ),
+    "deadlines.counted_given": (
+        "天数按 {day} 计算（由 --today 指定，非本机今日日期）",
+        "Days counted from {day} (given by --today, not today's date on this machine)",
+    ),
+    "timeline.col.version": ("版本", "Version"),
+    "timeline.col.recorded": ("记录时间", "Recorded"),
+    "timeline.col.event": ("事件", "Event"),
+    "timeline.title": ("案件 {case} 的时间线", "Timeline of case {case}"),
     # --- receipts ------------------------------------------------------------------------------
     # --- audit verify and the store's key ------------------------------------------------------
     # --- agency developers (schemas, codec) ----------------------------------------------------

@@ -9,7 +9,8 @@ outcome). The Rule-of-Law Office never sees case contents: no fact carries any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hub.rules.clocks import local_date
@@ -110,3 +111,6 @@ class Scorecard:
     generated_at: datetime
     weights: tuple[tuple[str, float], ...]
     organs: tuple[OrganScore, ...]  # ranked
+    #: Every admitted agency's names (id -> (中文名, English)), assessed or not: the evidence
+    #: names the agencies that acted (the procuratorate too) by these.
+    agency_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)

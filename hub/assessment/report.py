@@ -1,7 +1,9 @@
 """The scorecard as JSON, CSV or a self-contained HTML page (zh or en).
 
 Every figure carries the events behind it: JSON lists their ids (and metadata), CSV their ids,
-HTML a ``<details>`` drill-down per figure (event id, type, agency, date, why it counts). The
+HTML a ``<details>`` drill-down per figure (event id, type, the agency by its directory name,
+date, why it counts: e.g. "due", "due day set by the review", "met"). Times and names go through
+``hub.presentation`` (the generated time in local time with its zone). The
 HTML draws its own charts (inline SVG), with no script, font, stylesheet or URL from outside:
 it opens the same on an air-gapped machine.
 """
@@ -16,6 +18,8 @@ from typing import Any
 
 from hub.assessment.model import Figure, OrganScore, Scorecard
 from hub.i18n import Lang, event_label, t
+from hub.presentation import clock
+from hub.presentation.names import Names
 
 FORMATS = ("html", "csv", "json")
 
@@ -185,7 +189,7 @@ def _bar_chart(
     return "".join(parts)
 
 
-def _evidence_table(figure: Figure, lang: Lang) -> str:
+def _evidence_table(figure: Figure, lang: Lang, names: Names) -> str:
     head = "".join(
         f"<th>{escape(t(k, lang))}</th>"
         for k in (
@@ -200,8 +204,8 @@ def _evidence_table(figure: Figure, lang: Lang) -> str:
         "<tr>"
         f"<td><code>{escape(e.event_ref)}</code></td>"
         f"<td>{escape(event_label(e.event_type, lang))}</td>"
-        f"<td>{escape(t(e.agency, lang) if e.agency == 'hub' else e.agency)}</td>"
-        f"<td>{e.day.isoformat()}</td>"
+        f"<td>{escape(names.agency(e.agency, lang))}</td>"
+        f"<td>{escape(clock.day(e.day))}</td>"
         f"<td>{escape(_role(e.role, lang))}</td>"
         "</tr>"
         for e in figure.evidence
@@ -209,20 +213,21 @@ def _evidence_table(figure: Figure, lang: Lang) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
-def _figure_cell(figure: Figure, lang: Lang) -> str:
+def _figure_cell(figure: Figure, lang: Lang, names: Names) -> str:
     shown = _pct(figure.value, lang)
     if not figure.evidence:
         return f'<td class="num">{escape(shown)}</td>'
     ratio = f"{figure.numerator:g} / {figure.denominator}"
     return (
         f'<td class="num"><details class="figure" data-indicator="{figure.indicator}">'
-        f"<summary>{escape(shown)} ({ratio})</summary>{_evidence_table(figure, lang)}"
+        f"<summary>{escape(shown)} ({ratio})</summary>{_evidence_table(figure, lang, names)}"
         "</details></td>"
     )
 
 
 def to_html(card: Scorecard, lang: Lang) -> str:
     title = f"{card.year} {t('assessment.title', lang)}"
+    names = Names(agencies=card.agency_names)
     html_lang = "zh-CN" if lang == "zh" else "en"
     chart = _bar_chart(
         [(_name(s, lang), s.score, _score(s.score, lang)) for s in card.organs],
@@ -262,7 +267,7 @@ def to_html(card: Scorecard, lang: Lang) -> str:
         )
         figure_rows = "".join(
             f"<tr><td>{escape(t(f'indicator.{f.indicator}', lang))}</td>"
-            f'<td class="num">{f.weight:g}</td>{_figure_cell(f, lang)}</tr>'
+            f'<td class="num">{f.weight:g}</td>{_figure_cell(f, lang, names)}</tr>'
             for f in s.figures
         )
         sections.append(
@@ -280,7 +285,7 @@ def to_html(card: Scorecard, lang: Lang) -> str:
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1><p>{escape(t('assessment.subtitle', lang))}</p>"
         f'<p class="note">{escape(t("assessment.generated", lang))}: '
-        f"{escape(card.generated_at.isoformat(timespec='seconds'))} · "
+        f"{escape(clock.moment(card.generated_at))} · "
         f"{escape(t('assessment.metadata_only', lang))}</p>"
         f"<h2>{escape(t('assessment.scorecard', lang))}</h2>{chart}"
         f'<table id="scorecard"><tr><th>{escape(t("assessment.rank", lang))}</th>'

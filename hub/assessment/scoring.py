@@ -7,7 +7,11 @@ left out of that organ's score. With weights ``w`` and values ``v`` in [0, 1]:
     score = 100 × Σ w·v ÷ Σ w   (over the applicable indicators)
 
 Ranking: by score (highest first), then by the applicable weight (more evidence first), then by
-agency id. The indicators (their labels and formulas, in both languages, are in ``hub.i18n``):
+agency id. Every figure lists the facts that decided it (``Figure.evidence``): for one with a
+due day, the fact that opened it ("due"), every fact that moved the due day in force (an
+extension, "extended"; an objection's review that set a new due day, "due_reset"), the misses
+and the answer, so an auditor sees why it counts as on time or late. The indicators (their
+labels and formulas, in both languages, are in ``hub.i18n``):
 
 - ``reply_on_time``: of the recommendations to the organ whose reply was due in the year (the
   due day in force, after extensions and amendments; withdrawn ones excluded) and that were
@@ -104,16 +108,30 @@ def _by_subject(facts: Iterable[m.Fact]) -> dict[Subject, list[m.Fact]]:
     return grouped
 
 
+def _sets_due(fact: m.Fact, opening: str, deadline_kind: str) -> bool:
+    """Whether ``fact`` sets the due day: the opening fact, an extension of this kind of
+    deadline, or an objection's review that fixed a new one (AMENDED)."""
+    return fact.kind == opening or (
+        (fact.kind == m.EXTENDED and fact.value == deadline_kind)
+        or (fact.kind == m.OBJECTION_REVIEW and fact.day is not None)
+    )
+
+
 def _due(group: Sequence[m.Fact], opening: str, deadline_kind: str) -> date | None:
     """The due day in force: the opening fact's, moved by extensions and amended reviews."""
     due: date | None = None
     for fact in group:
-        if fact.kind == opening or (
-            (fact.kind == m.EXTENDED and fact.value == deadline_kind)
-            or (fact.kind == m.OBJECTION_REVIEW and fact.day is not None)
-        ):
+        if _sets_due(fact, opening, deadline_kind):
             due = fact.day or due
     return due
+
+
+def _due_proof(group: Sequence[m.Fact], opening: str, deadline_kind: str) -> list[m.Evidence]:
+    """Every fact that set the due day in force, in record order: the opening one ("due"), each
+    extension ("extended") and each review that fixed a new due day ("due_reset"), so an auditor
+    sees why a reply or an answer counts as on time or late."""
+    roles = {opening: "due", m.EXTENDED: "extended", m.OBJECTION_REVIEW: "due_reset"}
+    return [_evidence(f, roles[f.kind]) for f in group if _sets_due(f, opening, deadline_kind)]
 
 
 def _recommendations(group: list[m.Fact], year: int, out: _Figures) -> None:
@@ -127,8 +145,7 @@ def _recommendations(group: list[m.Fact], year: int, out: _Figures) -> None:
     missed = [f for f in group if f.kind == m.MISSED and f.value == "RECOMMENDATION_REPLY"]
     if not withdrawn and due is not None and due.year == year and (reply or missed):
         on_time = reply is not None and reply.value == m.ON_TIME
-        proof = [_evidence(opening, "due")]
-        proof += [_evidence(f, "extended") for f in group if f.kind == m.EXTENDED]
+        proof = _due_proof(group, m.RECOMMENDATION, "RECOMMENDATION_REPLY")
         proof += [_evidence(f, "missed") for f in missed]
         if reply is not None:
             proof.append(_evidence(reply, "met" if on_time else "late"))
@@ -155,8 +172,7 @@ def _assistance(group: list[m.Fact], year: int, out: _Figures) -> None:
     missed = [f for f in group if f.kind == m.MISSED and f.value == "ASSISTANCE_RESPONSE"]
     if due is not None and due.year == year and (answer or missed):
         on_time = answer is not None and answer.value == m.ON_TIME
-        proof = [_evidence(opening, "due")]
-        proof += [_evidence(f, "extended") for f in group if f.kind == m.EXTENDED]
+        proof = _due_proof(group, m.ASSISTANCE, "ASSISTANCE_RESPONSE")
         proof += [_evidence(f, "missed") for f in missed]
         if answer is not None:
             proof.append(_evidence(answer, "met" if on_time else "late"))
@@ -274,4 +290,5 @@ def score_year(
         m.OrganScore(organ, rank, score, weight, figures)
         for rank, (organ, score, weight, figures) in enumerate(scored, start=1)
     )
-    return m.Scorecard(year, now(), config.weights, ranked)
+    names = {o.agency_id: (o.name_zh, o.name_en) for o in organs}
+    return m.Scorecard(year, now(), config.weights, ranked, names)

@@ -15,13 +15,14 @@
   notifications that publish something lie after the position, and what the serving process
   on ``metrics_port`` says (its ``/readyz`` reasons and the relay's errors by kind), when one
   answers there;
-* **agencies** (from the event store): the time the hub recorded each agency's last accepted
-  event, its accepted count, and its rejections by reason code;
+* **agencies** (from the event store): each agency by its directory name, the time the hub
+  recorded its last accepted event, its accepted count, and its rejections by reason code;
 * **schemas**: the writer schemas (fingerprints) in use on the agency topics, counted from the
   ``casehub-schema-fingerprint`` header of the last ``sample`` records of every partition (the
   fingerprint in the record's own single-object header when the Kafka header is missing).
 
-Everything here only reads.
+Everything here only reads. The table shows every moment as ``hub.presentation.clock`` does:
+local time (Asia/Shanghai) with its offset, and says so below; the JSON keeps ISO-8601 instants.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ from hub.kafka.admin import KafkaAdmin
 from hub.kafka.reader import open_reader, read_partitions
 from hub.kafka.records import Record
 from hub.logging import get_logger
+from hub.presentation import clock
+from hub.presentation.names import Names
+from hub.presentation.table import display_width, pad
 from hub.relay.position import read_position_record
 from hub.relay.records import PUBLISHING_TOPICS
 from hub.settings import Settings
@@ -146,6 +150,8 @@ class AgencyStatus:
     last_event_at: datetime | None = None
     accepted: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
+    #: The directory's names (中文名, English name); empty for an agency it does not know.
+    names: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,8 @@ class Status:
             "agencies": [
                 {
                     "agency": a.agency,
+                    "name_zh": a.names[0],
+                    "name_en": a.names[1],
                     "last_event_at": a.last_event_at.isoformat() if a.last_event_at else None,
                     "accepted": a.accepted,
                     "rejections": dict(sorted(a.rejections.items())),
@@ -384,8 +392,8 @@ def agency_activity(app: Any, *, page: int = 1000) -> list[AgencyStatus]:
     def of(agency: str) -> AgencyStatus:
         return agencies.setdefault(agency, AgencyStatus(agency))
 
-    for agency_id in _directory_agencies(app):
-        of(agency_id)
+    for agency_id, names in _directory_agencies(app):
+        of(agency_id).names = names
     for notification in notifications(app, page=page):
         topic = notification.topic
         if topic == REJECTION_TOPIC:
@@ -418,9 +426,9 @@ def notifications(app: Any, *, page: int = 1000, topics: tuple[str, ...] = ()) -
         start = int(batch[-1].id) + 1
 
 
-def _directory_agencies(app: Any) -> list[str]:
+def _directory_agencies(app: Any) -> list[tuple[str, tuple[str, str]]]:
     try:
-        return [a.agency_id for a in app.directory().agencies]
+        return [(a.agency_id, (a.name_zh, a.name_en)) for a in app.directory().agencies]
     except Exception:  # noqa: BLE001 - an empty store has no directory yet
         return []
 
@@ -560,11 +568,12 @@ def render_status(status: Status) -> str:
     lines += _relay_lines(status.relay)
     lines += ["", "AGENCIES (event store)"]
     lines += _table(
-        ("agency", "last event recorded", "accepted", "rejected", "rejections by reason"),
+        ("agency", "name", "last event recorded", "accepted", "rejected", "rejections by reason"),
         [
             (
                 a.agency,
-                a.last_event_at.isoformat(timespec="seconds") if a.last_event_at else "-",
+                _name(a),
+                _moment(a.last_event_at),
                 str(a.accepted),
                 str(sum(a.rejections.values())),
                 ", ".join(f"{k}={v}" for k, v in sorted(a.rejections.items())) or "-",
@@ -577,7 +586,21 @@ def render_status(status: Status) -> str:
         ("topic", "fingerprint", "schema", "records"),
         [(s.topic, s.fingerprint, s.record, str(s.count)) for s in status.schemas],
     )
+    lines += ["", clock.zone_note("en")]
     return "\n".join(lines)
+
+
+def _name(agency: AgencyStatus) -> str:
+    """The agency's directory name (English, else Chinese; the hub's own facts: "the hub");
+    "-" when the directory has none."""
+    known = {agency.agency: agency.names} if any(agency.names) else {}
+    name = Names(known).agency(agency.agency, "en")
+    return "-" if name == agency.agency else name
+
+
+def _moment(value: datetime | None) -> str:
+    """A recorded moment in local time with its offset; "-" when there is none."""
+    return "-" if value is None else clock.moment(value, seconds=True)
 
 
 def _relay_lines(relay: RelayStatus | None) -> list[str]:
@@ -594,10 +617,7 @@ def _relay_lines(relay: RelayStatus | None) -> list[str]:
         ("position (committed)", _dash(relay.position)),
         ("store head", _dash(relay.store_head)),
         ("lag (notifications to publish)", str(relay.lag)),
-        (
-            "last commit",
-            relay.last_commit_at.isoformat(timespec="seconds") if relay.last_commit_at else "-",
-        ),
+        ("last commit", _moment(relay.last_commit_at)),
         ("relay id", relay.relay_id or "-"),
         ("last error", said),
         ("errors by kind", errors if relay.ready is not None else "unknown"),
@@ -613,6 +633,8 @@ def _dash(value: int | None) -> str:
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     if not rows:
         return ["  (none)"]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return ["  " + fmt.format(*header).rstrip()] + ["  " + fmt.format(*r).rstrip() for r in rows]
+    widths = [max(display_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    return [
+        "  " + "  ".join(pad(str(c), w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]

@@ -122,7 +122,7 @@ def test_views_and_histories_read_as_each_agency(served, tmp_path, capsys):
 
     for agency in NOT_ENTITLED:
         line = run("consumers", "timeline", CONF_REF, "--as", agency, "--lang", "en")
-        assert "[content masked]" in line
+        assert "[content masked, metadata only]" in line
         hist = run("audit", "history", CONF_REF, "--as", agency, "--format", "json")
         assert json.loads(hist)["masked"] is True
         out = tmp_path / f"{agency}.html"

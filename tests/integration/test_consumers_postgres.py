@@ -7,8 +7,11 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from consumers import deadlines
+from consumers.store import View
 from consumers.store_postgres import PostgresViewStore
 from devkit.testing.consumers import ViewStoreContract
+from hub.errors import SetupError
 
 pytestmark = pytest.mark.postgres
 
@@ -42,3 +45,14 @@ class TestPostgresViewStore(ViewStoreContract):
         other = PostgresViewStore(**_connect(postgres_env), schema=schema)
         yield other
         other.close()
+
+    def test_a_table_added_since_the_view_was_built_asks_for_a_rebuild(self, store):
+        """As on SQLite: the deadlines view of the previous version (no `cases`, `agencies`)
+        is refused with the command that rebuilds it; a dropped view is created whole."""
+        old = View("deadlines", (deadlines.ITEMS,), deadlines.changes)
+        store.ensure(old)
+        with pytest.raises(SetupError, match="no table deadlines_cases, deadlines_agencies"):
+            store.ensure(deadlines.VIEW)
+        store.drop(deadlines.VIEW)
+        store.ensure(deadlines.VIEW)
+        assert store.count(deadlines.VIEW, "agencies") == 0

@@ -64,7 +64,7 @@ class TestTimelinesView:
         assert shown[0]["officer_id"] is None
         assert shown[0]["recorded_at"]
         (line, _) = timelines.timeline_rows(shown, "en")
-        assert line["text"].endswith("[content masked]")
+        assert line["text"].endswith("[content masked, metadata only]")
 
     @pytest.mark.parametrize("agency", ["rule-of-law-office", "natural-resources"])
     def test_a_notice_recipient_sees_only_the_notice_masked(self, view_rows, policy, agency):

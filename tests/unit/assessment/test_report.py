@@ -6,11 +6,14 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 
+from hub.assessment import model as m
 from hub.assessment.config import INDICATORS, load_config
 from hub.assessment.report import render
+from hub.assessment.scoring import score_year
 from hub.errors import SetupError
 
 
@@ -107,3 +110,82 @@ class TestWeightsFile:
         path.write_text(text, encoding="utf-8")
         with pytest.raises(SetupError, match=message):
             load_config(path)
+
+
+class TestEvidenceReadsAsEverywhere:
+    """The drill-down names the agencies, shows days as days, the generated time in local time,
+    and the fact that reset a due day in words."""
+
+    def test_a_due_day_set_by_the_review_reads_in_words(self):
+        organs = [
+            m.Organ(
+                "market-regulation",
+                "市市场监督管理局",
+                "City Market Regulation Bureau",
+                "enforcement-agency",
+                datetime(2026, 1, 2, tzinfo=UTC),
+            ),
+            m.Organ(
+                "procuratorate",
+                "市人民检察院",
+                "City People's Procuratorate",
+                "procuratorate",
+                datetime(2026, 1, 2, tzinfo=UTC),
+            ),
+        ]
+
+        def fact(n, kind, **kw):
+            at = datetime(2026, 5, n, 2, 0, tzinfo=UTC)
+            return m.Fact(
+                n,
+                kind,
+                f"ev-{n}",
+                f"Case.{kw.pop('event')}",
+                kw.pop("actor"),
+                "c1",
+                "R1",
+                kw.pop("organ", ""),
+                at,
+                **kw,
+            )
+
+        facts = [
+            fact(
+                1,
+                m.RECOMMENDATION,
+                event="RecommendationReceived",
+                actor="market-regulation",
+                organ="market-regulation",
+                day=date(2026, 5, 10),
+            ),
+            fact(
+                2,
+                m.OBJECTION_REVIEW,
+                event="ObjectionReviewed",
+                actor="procuratorate",
+                day=date(2026, 6, 30),
+                value="AMENDED",
+            ),
+            fact(
+                3,
+                m.REPLY,
+                event="RecommendationReplied",
+                actor="market-regulation",
+                organ="market-regulation",
+                value=m.ON_TIME,
+            ),
+        ]
+        generated = datetime(2027, 1, 4, 17, 30, tzinfo=UTC)
+        card = score_year(2026, organs, facts, load_config(), now=lambda: generated)
+        zh, en = render(card, "html", "zh"), render(card, "html", "en")
+        assert "复核后重新确定期限" in zh
+        assert "due day set by the review" in en
+        assert "<td>市人民检察院</td>" in zh
+        assert "<td>City People&#x27;s Procuratorate</td>" in en
+        assert "2027-01-05 01:30 +08:00" in zh
+        assert (
+            json.loads(render(card, "json", "en"))["ranking"][0]["indicators"][0]["events"][1][
+                "role"
+            ]
+            == "due_reset"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -111,3 +111,58 @@ class TestYearsAndWeights:
         card = score_year(2026, organs, moved, load_config(), now=lambda: GENERATED)
         _, f = figures(card, "market-regulation")
         assert f["liaison_designated"].value == 0.0
+
+
+def _fact(n, kind, subject, *, organ="", day=None, value="", actor="", on="2026-05-04"):
+    recorded = datetime.fromisoformat(f"{on}T02:00:00+00:00")
+    return m.Fact(
+        n, kind, f"ev-{n}", f"Case.{kind}", actor, "case-1", subject, organ, recorded, day, value
+    )
+
+
+class TestEvidenceOfTheDueDay:
+    """The evidence of an on-time figure names the fact that set the due day in force."""
+
+    ORGAN = m.Organ(
+        "market-regulation",
+        "市市场监督管理局",
+        "Market",
+        "enforcement-agency",
+        datetime(2026, 1, 2, tzinfo=UTC),
+    )
+
+    def card(self, facts):
+        return score_year(2026, [self.ORGAN], facts, load_config(), now=lambda: GENERATED)
+
+    def test_an_amended_review_that_reset_the_due_day_is_evidence(self):
+        """Received (due 05-10), reviewed AMENDED (due 06-30), replied 06-20: on time because of
+        the review, so the review is listed with its own role."""
+        facts = [
+            _fact(1, m.RECOMMENDATION, "R1", organ=self.ORGAN.agency_id, day=date(2026, 5, 10)),
+            _fact(2, m.OBJECTION_REVIEW, "R1", day=date(2026, 6, 30), value="AMENDED"),
+            _fact(3, m.REPLY, "R1", organ=self.ORGAN.agency_id, value=m.ON_TIME, on="2026-06-20"),
+        ]
+        _, f = figures(self.card(facts), self.ORGAN.agency_id)
+        assert f["reply_on_time"].value == 1.0
+        assert [(e.event_ref, e.role) for e in f["reply_on_time"].evidence] == [
+            ("ev-1", "due"),
+            ("ev-2", "due_reset"),
+            ("ev-3", "met"),
+        ]
+
+    def test_an_extension_of_another_deadline_is_not_evidence(self):
+        """An assistance answer lists its own extension, not one of a different deadline kind."""
+        org = self.ORGAN.agency_id
+        facts = [
+            _fact(1, m.ASSISTANCE, "Q1", organ=org, day=date(2026, 5, 10)),
+            _fact(
+                2, m.EXTENDED, "Q1", organ=org, day=date(2026, 5, 20), value="ASSISTANCE_RESPONSE"
+            ),
+            _fact(3, m.ASSISTANCE_COMPLETED, "Q1", organ=org, value=m.ON_TIME, on="2026-05-18"),
+        ]
+        _, f = figures(self.card(facts), org)
+        assert [(e.event_ref, e.role) for e in f["assistance_on_time"].evidence] == [
+            ("ev-1", "due"),
+            ("ev-2", "extended"),
+            ("ev-3", "met"),
+        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,6 +19,8 @@ from consumers.runner import (
 from consumers.store import SQLiteViewStore
 from hub.cli import main
 from hub.kafka.records import Record
+from hub.presentation.table import display_width
+from hub.rules.clocks import local_date
 from hub.topics import DEADLETTER, TIMELINE
 from relay_mapping import relay_records
 
@@ -123,15 +126,74 @@ class TestCommandLine:
 
     @pytest.mark.usefixtures("data_dir")
     def test_missed_and_late_deadlines_are_listed(self, capsys):
-        """`consumers deadlines` lists what is open or was late, with working days late."""
+        """`consumers deadlines` lists what is open or was late: an aligned table with the case
+        as agency/number, the agency by name, the state and the working days late in words."""
         assert main(["consumers", "rebuild", "deadlines"]) == 0
         capsys.readouterr()
         assert main(["consumers", "deadlines", "--today", "2026-12-31", "--lang", "en"]) == 0
-        out = capsys.readouterr().out
-        assert "notice acknowledgment TB-2026-001  met 2026-03-06, 3 working days late" in out
-        assert "JJ-2026-02  met 2026-06-25, 7 working days late [overdue]" in out
-        assert "2 deadline(s) as of 2026-12-31" in out
+        lines = capsys.readouterr().out.splitlines()
+        notice = next(line for line in lines if "TB-2026-001" in line)
+        reply = next(line for line in lines if "JJ-2026-02" in line)
+        for words in ("met late", "3 working day(s) late", "notice acknowledgment"):
+            assert words in notice
+        assert "City Natural Resources Bureau" in notice
+        assert "market-regulation/市监案〔2026〕001号" in notice
+        assert "natural-resources/自然资案〔2026〕014号" in reply
+        assert "7 working day(s) late" in reply
+        assert "miss recorded" in reply
+        assert "case " not in reply
+        assert lines[-1] == (
+            "2 deadline(s); Days counted from 2026-12-31 "
+            "(given by --today, not today's date on this machine)"
+        )
         assert main(["consumers", "deadlines", "--today", "soon"]) == 2
+
+    @pytest.mark.usefixtures("data_dir")
+    def test_an_unknown_agency_is_named_not_an_empty_table(self, capsys):
+        """--agency with an id the directory does not know is an error naming the known ones."""
+        assert main(["consumers", "rebuild", "deadlines"]) == 0
+        capsys.readouterr()
+        assert main(["consumers", "deadlines", "--agency", "natural-resource"]) == 2
+        err = capsys.readouterr().err
+        assert "--agency 'natural-resource' is not an agency of the directory" in err
+        assert "natural-resources" in err
+        assert main(["consumers", "deadlines", "--agency", "natural-resources"]) == 0
+        assert "市自然资源局" in capsys.readouterr().out
+
+    @pytest.mark.usefixtures("data_dir")
+    def test_deadlines_read_in_chinese_aligned(self, capsys):
+        """In Chinese every line is Chinese (no "case", no "deadline(s) as of"), the columns
+        line up on the terminal, and the footer says the day is today's on this machine."""
+        assert main(["consumers", "rebuild", "deadlines"]) == 0
+        capsys.readouterr()
+        assert main(["consumers", "deadlines", "--lang", "zh"]) == 0
+        out = capsys.readouterr().out
+        lines = out.splitlines()
+        assert lines[0].split() == [
+            "到期日",
+            "状态",
+            "工作日",
+            "期限事项",
+            "编号",
+            "应办机关",
+            "案件",
+            "办理日",
+            "标记",
+        ]
+        rows = lines[2:4]
+        assert all("逾期办理" in r and "市自然资源局" in r for r in rows)
+        # the case column starts at the same terminal column on the header and every row
+        starts = {display_width(lines[0][: lines[0].index("案件")])}
+        for row in rows:
+            found = [row.index(a) for a in ("market-regulation/", "natural-resources/") if a in row]
+            starts.add(display_width(row[: found[0]]))
+        assert len(starts) == 1
+        today = local_date(datetime.now(UTC)).isoformat()
+        assert lines[-1] == f"共 2 项期限；天数按 {today} 计算（本机今日日期，Asia/Shanghai）"
+        for english in ("case", "deadline", "as of", "met", "late", "*"):
+            assert english not in out.replace("market-regulation", "").replace(
+                "natural-resources", ""
+            ), english
 
     @pytest.mark.usefixtures("data_dir")
     def test_a_case_timeline_reads_in_order(self, capsys):
@@ -141,7 +203,23 @@ class TestCommandLine:
         land = "natural-resources/自然资案〔2026〕014号"
         assert main(["consumers", "timeline", land, "--lang", "zh"]) == 0
         lines = capsys.readouterr().out.splitlines()
-        assert lines[0].startswith("v1 ")
-        assert "登记案件" in lines[0]
+        assert lines[0] == f"案件 {land} 的时间线"
+        assert lines[3].startswith("1 ")
+        assert "市自然资源局: 登记案件" in lines[3]
         assert any("逾期" in line and "检察建议书面回复" in line for line in lines)
         assert main(["consumers", "timeline", "natural-resources/none"]) == 2
+
+    @pytest.mark.usefixtures("data_dir")
+    def test_a_case_timeline_shows_local_time_with_its_zone(self, capsys):
+        """A deadline missed at 01:00 on 16 June (Asia/Shanghai) reads as 06-16 01:00 +08:00,
+        not as the UTC evening of its own due day; agencies read by their names."""
+        assert main(["consumers", "rebuild", "timelines"]) == 0
+        capsys.readouterr()
+        land = "natural-resources/自然资案〔2026〕014号"
+        assert main(["consumers", "timeline", land, "--lang", "en"]) == 0
+        out = capsys.readouterr().out
+        missed = next(line for line in out.splitlines() if "deadline missed" in line)
+        assert "2026-06-16 01:00 +08:00" in missed
+        assert "agency=City Natural Resources Bureau" in missed
+        assert "+00:00" not in out
+        assert out.splitlines()[-1] == "Times are local time in Asia/Shanghai (UTC+08:00)"

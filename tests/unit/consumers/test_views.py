@@ -70,7 +70,7 @@ class TestTimelines:
         en = timelines.timeline_rows(rows, "en")
         assert [r["version"] for r in zh] == list(range(1, len(rows) + 1))
         assert zh[0]["text"].startswith("natural-resources: 登记案件")
-        assert any("书面回复 JJ-2026-02" in r["text"] and "逾期=True" in r["text"] for r in zh)
+        assert any("书面回复 JJ-2026-02" in r["text"] and "逾期=是" in r["text"] for r in zh)
         assert any("deadline missed (overdue)" in r["text"] for r in en)
 
     def test_free_text_stays_in_the_event_store(self, views):

@@ -168,7 +168,16 @@ class TestStatusTable:
                     ],
                 )
             ],
-            agencies=[AgencyStatus("market-regulation", None, 2, {"bad_magic": 3})],
+            agencies=[
+                AgencyStatus("market-regulation", None, 2, {"bad_magic": 3}),
+                AgencyStatus(
+                    "natural-resources",
+                    datetime(2026, 10, 8, 17, 0, 5, tzinfo=UTC),
+                    1,
+                    {},
+                    ("市自然资源局", "City Natural Resources Bureau"),
+                ),
+            ],
             schemas=[],
             sampled_per_partition=10,
             relay=RelayStatus(
@@ -191,11 +200,26 @@ class TestStatusTable:
         assert doc["relay"]["position"] == 40
         assert doc["relay"]["lag"] == 5
         assert doc["relay"]["last_commit_at"] == "2026-01-05T09:00:00+00:00"
-        assert "2026-01-05T09:00:00+00:00" in text
+        last_commit = next(line for line in text.splitlines() if "last commit" in line)
+        assert last_commit.endswith("2026-01-05 17:00:00 +08:00")
         assert "unknown (nothing answers" in text
         assert doc["agencies"][0]["rejected"] == 3
         assert "casehub-view-x" in text
         assert "bad_magic=3" in text
+
+    def test_moments_read_in_local_time_and_agencies_by_name(self) -> None:
+        """An event recorded at 01:00 on 9 October in Asia/Shanghai reads as such, with its
+        zone, beside the agency's name; the JSON keeps the instant."""
+        event = datetime(2026, 10, 8, 17, 0, 5, tzinfo=UTC)
+        agency = AgencyStatus("natural-resources", event, 1, {}, ("市自然资源局", "City NR"))
+        status = Status([], [], [agency], [], 0, None)
+        lines = render_status(status).splitlines()
+        row = next(line for line in lines if "natural-resources" in line)
+        cells = [c.strip() for c in row.strip().split("  ") if c.strip()]
+        assert cells[:3] == ["natural-resources", "City NR", "2026-10-09 01:00:05 +08:00"]
+        assert lines[-1] == "Times are local time in Asia/Shanghai (UTC+08:00)"
+        assert status.to_json()["agencies"][0]["last_event_at"] == "2026-10-08T17:00:05+00:00"
+        assert status.to_json()["agencies"][0]["name_zh"] == "市自然资源局"
 
 
 @dataclass(frozen=True)
