@@ -19,11 +19,11 @@ from typing import Any
 
 from hub.assessment.config import load_config
 from hub.assessment.model import Fact, Organ
-from hub.assessment.report import FORMATS, render
 from hub.assessment.scoring import NoAssessmentDataError, score_year
 from hub.bootstrap import working_calendar
 from hub.errors import CaseHubError
 from hub.i18n import check_lang
+from hub.presentation.assessment_report import FORMATS, render
 from hub.settings import Settings
 
 

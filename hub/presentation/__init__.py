@@ -7,7 +7,8 @@ fact because they all go through here:
 - ``names``: agencies by their directory names, cases as ``owning-agency/case-number``;
 - ``words``: every status and flag in words, in Chinese and English (labels from ``hub.i18n``,
   the glossary of DOMAIN.md);
-- ``table``: plain-text tables that stay aligned with Chinese (double-width) characters.
+- ``table``: plain-text tables that stay aligned with Chinese (double-width) characters;
+- ``assessment_report``: the annual assessment's scorecard as JSON, CSV or HTML.
 
 Nothing here reads a store or Kafka: callers hand in views and names, this layer returns text.
 """

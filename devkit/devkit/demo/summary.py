@@ -32,7 +32,6 @@ from devkit.demo.labels import sentence
 from devkit.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
 from hub.assessment.config import load_config
 from hub.assessment.model import OrganScore
-from hub.assessment.report import render
 from hub.assessment.scoring import score_year
 from hub.audit.history import CaseRef, history_for
 from hub.audit.render import render_export
@@ -40,6 +39,7 @@ from hub.audit.verify import Verdict, verify_all, verify_case
 from hub.i18n import Lang, agency_label, t
 from hub.kafka.records import Record
 from hub.logging import get_logger
+from hub.presentation.assessment_report import render
 from hub.privacy.access import AUDITOR
 from hub.privacy.reveal_views import ReadingLens
 from hub.rules.clocks import TIMEZONE, local_date

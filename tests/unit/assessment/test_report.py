@@ -12,9 +12,9 @@ import pytest
 
 from hub.assessment import model as m
 from hub.assessment.config import INDICATORS, load_config
-from hub.assessment.report import render
 from hub.assessment.scoring import score_year
 from hub.errors import SetupError
+from hub.presentation.assessment_report import render
 
 
 class TestJson:
