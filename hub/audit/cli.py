@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,7 +191,9 @@ def _published_heads(settings: Settings) -> dict[str, tuple[int, str]]:
         store.close()
 
 
-def _all_cases(app: Any) -> list[tuple[UUID, str]]:
+def _all_cases(app: Any, labels: Mapping[str, str]) -> list[tuple[UUID, str]]:
+    """Every registered case with its label; a registration that cannot be read is still
+    checked, named by the timeline's label or its id (its verdict says what is damaged)."""
     found: list[tuple[UUID, str]] = []
     start = 1
     while True:
@@ -200,8 +203,13 @@ def _all_cases(app: Any) -> list[tuple[UUID, str]]:
         if not batch:
             return found
         for notification in batch:
-            event = app.mapper.to_domain_event(notification)
-            found.append((event.originator_id, f"{event.owning_agency}/{event.case_number}"))
+            case_id = UUID(str(notification.originator_id))
+            try:
+                event = app.mapper.to_domain_event(notification)
+            except ValueError:  # MapperDeserialisationError: the record is damaged
+                found.append((case_id, labels.get(str(case_id)) or f"case {case_id}"))
+                continue
+            found.append((case_id, f"{event.owning_agency}/{event.case_number}"))
         start = batch[-1].id + 1
 
 
@@ -215,7 +223,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         if ref is None:
             verdicts = verify_all(
                 app,
-                _all_cases(app),
+                _all_cases(app, anchor.labels),
                 anchor.heads,
                 anchor=anchor.name,
                 published_labels=anchor.labels,

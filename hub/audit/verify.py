@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
-from hub.audit.history import AuditError, CaseQueries, CaseRef, events_of
+from hub.audit.history import AuditError, CaseQueries, CaseRef
 from hub.cases.views import ChainReport
 from hub.errors import UnknownCase
 
@@ -54,6 +54,8 @@ class Verdict:
     def line(self) -> str:
         if self.report.first_bad is not None:
             bad = self.report.first_bad
+            if bad.field == "state":  # the record cannot be read at all
+                return f"BROKEN {self.label}: version {bad.version} ({bad.event_type}) {bad.found}"
             return (
                 f"BROKEN {self.label}: first bad link at version {bad.version} ({bad.event_type}): "
                 f"{bad.field} is {bad.found[:16]}…, expected {bad.expected[:16]}…"
@@ -89,13 +91,15 @@ def verify_case(
 ) -> Verdict:
     known = _published(published, ref.case_id, anchor)
     try:
-        events_of(app, ref)  # an unknown reference is an AuditError naming it
-    except AuditError:
+        # reads the stored records themselves: a damaged one is a bad link, not an error
+        report = app.verify_chain(ref.case_id)
+    except UnknownCase:
         if not known or not known[0]:
-            raise
+            raise AuditError(
+                f"unknown case {ref}: no case with that reference is on the hub"
+            ) from None
         # gone from the store, but published: the verdict says so
-        return Verdict(ref.case_id, str(ref), ChainReport(ref.case_id, 0, "", None), known, anchor)
-    report = app.verify_chain(ref.case_id)
+        report = ChainReport(ref.case_id, 0, "", None)
     return Verdict(ref.case_id, str(ref), report, known, anchor)
 
 
