@@ -14,7 +14,7 @@ from uuid import UUID
 
 from hub.audit.history import AuditError, history_for, parse_case_ref, parse_moment
 from hub.audit.render import EXPORT_FORMATS, HISTORY_FORMATS, render_export, render_history
-from hub.audit.verify import verify_all, verify_case
+from hub.audit.verify import damaged_records, verify_all, verify_case
 from hub.i18n import Lang, check_lang
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
@@ -219,6 +219,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     ref = None if args.all else parse_case_ref(args.case_ref)
     anchor = _anchor(settings, args.anchor)
     print(anchor.note)
+    damaged: list[str] = []
     with _open_app(settings) as app:
         if ref is None:
             verdicts = verify_all(
@@ -228,14 +229,19 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
                 anchor=anchor.name,
                 published_labels=anchor.labels,
             )
+            damaged = damaged_records(app)
         else:
             verdicts = [verify_case(app, ref, anchor.heads, anchor=anchor.name)]
     for verdict in verdicts:
         print(verdict.line())
+    for line in damaged:
+        print(line)
     broken = [v for v in verdicts if not v.ok]
     if len(verdicts) > 1:
         print(f"{len(verdicts)} case(s) checked, {len(broken)} broken")
-    return 1 if broken else 0
+    if damaged:
+        print(f"{len(damaged)} other stored event(s) cannot be read")
+    return 1 if broken or damaged else 0
 
 
 def _slug(text: str) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from hub.audit.history import AuditError, CaseQueries, CaseRef
+from hub.cases.chain import UnreadableRecord
 from hub.cases.views import ChainReport
 from hub.errors import UnknownCase
 
@@ -141,3 +143,30 @@ def verify_all(
     if not verdicts:
         raise AuditError("there is no case on the hub to verify")
     return verdicts
+
+
+#: Stored events of cases: their damage is reported by each case's chain verdict.
+_CASE_TOPICS = "hub.cases.domainmodel:Case."
+
+
+def damaged_records(app: Any, batch: int = 500) -> list[str]:
+    """A line for every stored event outside the cases' chains (the directory, the key store's
+    binding, ...) whose bytes cannot be read back: the whole store is checked, not only cases."""
+    found: list[str] = []
+    start = 1
+    while True:
+        notifications = app.recorder.select_notifications(start=start, limit=batch)
+        if not notifications:
+            return found
+        for record in notifications:
+            if record.topic.startswith(_CASE_TOPICS):
+                continue
+            try:
+                app.chain.raw_state(record)
+            except UnreadableRecord as exc:
+                found.append(
+                    f"BROKEN stored event {record.id} ({record.topic.rsplit(':', 1)[-1]}, "
+                    f"aggregate {record.originator_id} version {record.originator_version}) "
+                    f"{exc.reason}"
+                )
+        start = notifications[-1].id + 1
