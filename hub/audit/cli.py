@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -145,6 +145,8 @@ class _Anchor:
     heads: dict[str, tuple[int, str]]
     labels: dict[str, str]
     note: str
+    #: per case: what is wrong on the timeline itself (a version twice, or lacking)
+    findings: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _anchor(settings: Settings, wanted: str | None) -> _Anchor:
@@ -165,6 +167,7 @@ def _anchor(settings: Settings, wanted: str | None) -> _Anchor:
                 {str(k): (h.version, h.event_hash) for k, h in heads.items()},
                 {str(k): h.label for k, h in heads.items()},
                 f"anchor: {TIMELINE} at {','.join(settings.bootstrap_servers)}",
+                {str(k): h.findings() for k, h in heads.items() if h.findings()},
             )
     return _Anchor("view", _published_heads(settings), {}, f"anchor: the audit view{reason}")
 
@@ -228,10 +231,13 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
                 anchor.heads,
                 anchor=anchor.name,
                 published_labels=anchor.labels,
+                findings=anchor.findings,
             )
             damaged = damaged_records(app)
         else:
-            verdicts = [verify_case(app, ref, anchor.heads, anchor=anchor.name)]
+            verdicts = [
+                verify_case(app, ref, anchor.heads, anchor=anchor.name, findings=anchor.findings)
+            ]
     for verdict in verdicts:
         print(verdict.line())
     for line in damaged:

@@ -10,7 +10,7 @@ then says whether the store's head is behind, ahead of, or different from the ti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -32,6 +32,9 @@ class Verdict:
     #: (version, hash) last published on the timeline, when known; (0, "") for none at all.
     published: tuple[int, str] | None = None
     anchor: str = "view"
+    #: What is wrong with the case on the timeline itself (a version carried twice or not at
+    #: all), when the timeline is the anchor.
+    timeline: tuple[str, ...] = ()
 
     @property
     def drift(self) -> str | None:
@@ -51,9 +54,17 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return self.report.ok and self.drift is None
+        return self.report.ok and self.drift is None and not self.timeline
 
     def line(self) -> str:
+        """The verdict: one line, then one per finding on the timeline itself."""
+        chain = self._chain_line()
+        if not self.timeline:
+            return chain
+        found = [f"BROKEN {self.label}: {finding}" for finding in self.timeline]
+        return "\n".join(found if chain.startswith("ok ") else [chain, *found])
+
+    def _chain_line(self) -> str:
         if self.report.first_bad is not None:
             bad = self.report.first_bad
             if bad.field == "state":  # the record cannot be read at all
@@ -90,8 +101,10 @@ def verify_case(
     published: Mapping[str, tuple[int, str]] | None = None,
     *,
     anchor: str = "view",
+    findings: Mapping[str, Sequence[str]] | None = None,
 ) -> Verdict:
     known = _published(published, ref.case_id, anchor)
+    timeline = tuple((findings or {}).get(str(ref.case_id), ()))
     try:
         # reads the stored records themselves: a damaged one is a bad link, not an error
         report = app.verify_chain(ref.case_id)
@@ -102,7 +115,7 @@ def verify_case(
             ) from None
         # gone from the store, but published: the verdict says so
         report = ChainReport(ref.case_id, 0, "", None)
-    return Verdict(ref.case_id, str(ref), report, known, anchor)
+    return Verdict(ref.case_id, str(ref), report, known, anchor, timeline)
 
 
 def _published(
@@ -121,6 +134,7 @@ def verify_all(
     *,
     anchor: str = "view",
     published_labels: Mapping[str, str] | None = None,
+    findings: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Verdict]:
     """Every case in the store; with the timeline as anchor, also those only it carries."""
     verdicts: list[Verdict] = []
@@ -131,15 +145,16 @@ def verify_all(
             report = app.verify_chain(case_id)
         except UnknownCase:
             report = ChainReport(case_id, 0, "", None)
-        verdicts.append(
-            Verdict(case_id, label, report, _published(published, case_id, anchor), anchor)
-        )
+        known = _published(published, case_id, anchor)
+        timeline = tuple((findings or {}).get(str(case_id), ()))
+        verdicts.append(Verdict(case_id, label, report, known, anchor, timeline))
     for key, label in (published_labels or {}).items():
         if key in seen or published is None or key not in published:
             continue
         missing = UUID(key)
         report = ChainReport(missing, 0, "", None)
-        verdicts.append(Verdict(missing, label or key, report, published[key], anchor))
+        timeline = tuple((findings or {}).get(key, ()))
+        verdicts.append(Verdict(missing, label or key, report, published[key], anchor, timeline))
     if not verdicts:
         raise AuditError("there is no case on the hub to verify")
     return verdicts
