@@ -3,9 +3,12 @@
 Every stored event's ``state`` (and every snapshot's) is sealed with AES-GCM by eventsourcing's
 ``AESCipher`` when a key is set; the other columns (ids, versions, topics, notification ids)
 stay readable, which is what the hub's own SQL reads. A store is either all plaintext or all
-under one key, so reading its first event tells whether the configured key fits it: a store
-written without a key, a key on a plaintext store and a wrong key are all refused before the
-application writes anything.
+under one key. An encrypted store also holds a key check (``casehub_store_key``: a fixed text
+sealed with its key), which only its key opens: a store written without a key, a key on a
+plaintext store and a wrong key are all refused before the application writes anything, and a
+damaged event is not taken for a wrong key (the audit tools name it). A store encrypted before
+key checks existed is judged by its first events and given its key check on its next open with
+the right key.
 """
 
 from __future__ import annotations
@@ -192,10 +195,11 @@ def fit(held: Held, key: StoreKey | None, where: str) -> bool:
         except ValueError:
             opened = b""
         if opened != KEY_CHECK_TEXT:
+            what = "the key file" if "file" in key.source else "the key"
             raise StoreKeyError(
-                f"{key.source} does not open the event store {where}: the key file does not "
-                f"match this store (key check failed); the store was sealed with another key "
-                f"(this key's id is {key.key_id}): set the key it was written with"
+                f"{key.source} does not open the event store {where}: {what} does not match "
+                f"this store (key check failed); the store was sealed with another key (this "
+                f"key's id is {key.key_id}): set the key it was written with"
             )
         return False
     if not held.samples:  # an empty store takes whatever key is configured
