@@ -18,6 +18,7 @@ from case_builders import MARKET, World, sqlite_env
 from hub.cases import commands as c
 from hub.cases.store import store_env
 from hub.cli import main
+from hub.ids import case_id_for
 from hub.settings import Settings
 from hub.store.keys import StoreKeyError, cipher_env, parse_key
 from hub.vocabulary import CaseRef
@@ -506,3 +507,41 @@ def test_rotate_key_on_a_plaintext_store_says_how_to_encrypt_it(
     code, out = cli(monkeypatch, capsys, plain_store, "store", "status")
     assert code == 0, out
     assert "encryption at rest: off" in out
+
+
+def test_a_damaged_case_event_is_a_broken_link_on_each_backend(
+    plain_store, tmp_path, monkeypatch, capsys
+):
+    """One flipped ciphertext byte in a case's event: verify names case and version and checks
+    the other cases; history ends in one line naming them (exit 2), no traceback."""
+    a = write_key(tmp_path / "a.key", KEY_A)
+    sealed_with(monkeypatch, capsys, plain_store, a)
+    case = CaseRef(MARKET, "市监罚〔2026〕3号")
+    table = "stored_events" if plain_store.store == "sqlite" else "casehub_events"
+    oid = case_id_for(case.owning_agency, case.case_number)
+    ((state,),) = _store_sql(
+        plain_store,
+        f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = 2",
+        (oid.hex if plain_store.store == "sqlite" else oid,),
+    )
+    flipped = bytearray(bytes(state))
+    flipped[40] ^= 0x01
+    _store_sql(
+        plain_store,
+        f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 2",
+        (bytes(flipped), oid.hex if plain_store.store == "sqlite" else oid),
+    )
+    label = f"{case.owning_agency}/{case.case_number}"
+    damaged = "version 2 (Case.InformationShared) cannot be decrypted: the stored bytes are damaged"
+
+    code, out = cli(
+        monkeypatch, capsys, plain_store, "audit", "verify", "--all", "--anchor", "view", key_file=a
+    )
+    assert code == 1, out
+    assert f"BROKEN {label}: {damaged}" in out
+    assert f"ok {MARKET}/市监罚〔2026〕1号: 1 event(s)" in out
+    assert "3 case(s) checked, 1 broken" in out
+    code, out = cli(monkeypatch, capsys, plain_store, "audit", "history", label, key_file=a)
+    assert code == 2, out
+    assert f"case {label}: {damaged}" in out
+    assert "Traceback" not in out
