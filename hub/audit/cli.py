@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from hub.audit.history import AuditError, history_for, parse_case_ref, parse_moment
 from hub.audit.render import EXPORT_FORMATS, HISTORY_FORMATS, render_export, render_history
-from hub.audit.verify import verify_all, verify_case
+from hub.audit.verify import damaged_records, verify_all, verify_case
 from hub.i18n import Lang, check_lang
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
@@ -144,6 +145,8 @@ class _Anchor:
     heads: dict[str, tuple[int, str]]
     labels: dict[str, str]
     note: str
+    #: per case: what is wrong on the timeline itself (a version twice, or lacking)
+    findings: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _anchor(settings: Settings, wanted: str | None) -> _Anchor:
@@ -164,6 +167,7 @@ def _anchor(settings: Settings, wanted: str | None) -> _Anchor:
                 {str(k): (h.version, h.event_hash) for k, h in heads.items()},
                 {str(k): h.label for k, h in heads.items()},
                 f"anchor: {TIMELINE} at {','.join(settings.bootstrap_servers)}",
+                {str(k): h.findings() for k, h in heads.items() if h.findings()},
             )
     return _Anchor("view", _published_heads(settings), {}, f"anchor: the audit view{reason}")
 
@@ -190,7 +194,9 @@ def _published_heads(settings: Settings) -> dict[str, tuple[int, str]]:
         store.close()
 
 
-def _all_cases(app: Any) -> list[tuple[UUID, str]]:
+def _all_cases(app: Any, labels: Mapping[str, str]) -> list[tuple[UUID, str]]:
+    """Every registered case with its label; a registration that cannot be read is still
+    checked, named by the timeline's label or its id (its verdict says what is damaged)."""
     found: list[tuple[UUID, str]] = []
     start = 1
     while True:
@@ -200,8 +206,13 @@ def _all_cases(app: Any) -> list[tuple[UUID, str]]:
         if not batch:
             return found
         for notification in batch:
-            event = app.mapper.to_domain_event(notification)
-            found.append((event.originator_id, f"{event.owning_agency}/{event.case_number}"))
+            case_id = UUID(str(notification.originator_id))
+            try:
+                event = app.mapper.to_domain_event(notification)
+            except ValueError:  # MapperDeserialisationError: the record is damaged
+                found.append((case_id, labels.get(str(case_id)) or f"case {case_id}"))
+                continue
+            found.append((case_id, f"{event.owning_agency}/{event.case_number}"))
         start = batch[-1].id + 1
 
 
@@ -211,23 +222,32 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     ref = None if args.all else parse_case_ref(args.case_ref)
     anchor = _anchor(settings, args.anchor)
     print(anchor.note)
+    damaged: list[str] = []
     with _open_app(settings) as app:
         if ref is None:
             verdicts = verify_all(
                 app,
-                _all_cases(app),
+                _all_cases(app, anchor.labels),
                 anchor.heads,
                 anchor=anchor.name,
                 published_labels=anchor.labels,
+                findings=anchor.findings,
             )
+            damaged = damaged_records(app)
         else:
-            verdicts = [verify_case(app, ref, anchor.heads, anchor=anchor.name)]
+            verdicts = [
+                verify_case(app, ref, anchor.heads, anchor=anchor.name, findings=anchor.findings)
+            ]
     for verdict in verdicts:
         print(verdict.line())
+    for line in damaged:
+        print(line)
     broken = [v for v in verdicts if not v.ok]
     if len(verdicts) > 1:
         print(f"{len(verdicts)} case(s) checked, {len(broken)} broken")
-    return 1 if broken else 0
+    if damaged:
+        print(f"{len(damaged)} other stored event(s) cannot be read")
+    return 1 if broken or damaged else 0
 
 
 def _slug(text: str) -> str:

@@ -100,6 +100,20 @@ def events_of(app: CaseSource, ref: CaseRef) -> list[RecordedEvent]:
         return app.case_events(ref.case_id)
     except UnknownCase:
         raise AuditError(f"unknown case {ref}: no case with that reference is on the hub") from None
+    except ValueError as exc:  # eventsourcing's MapperDeserialisationError: a damaged record
+        raise AuditError(_unreadable(app, ref, exc)) from None
+
+
+def _unreadable(app: CaseSource, ref: CaseRef, exc: ValueError) -> str:
+    """What to say of a case whose stored records do not read back: the damaged version."""
+    verify = getattr(app, "verify_chain", None)  # the store (CaseHub), not the timeline
+    bad = verify(ref.case_id).first_bad if verify is not None else None
+    if bad is not None and bad.field == "state":
+        return (
+            f"case {ref}: version {bad.version} ({bad.event_type}) {bad.found}; "
+            f"`casehub audit verify {ref}` checks the whole chain"
+        )
+    return f"case {ref} cannot be read from the store: {exc}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ decoding.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from hub.audit.history import AuditError
@@ -81,29 +81,88 @@ def case_entries(settings: Settings, case_id: UUID) -> list[TimelineEntry]:
     return [e for e in found if e.aggregate == CASE and e.case_id == str(case_id)]
 
 
+#: Where a record sits on the timeline: (partition, offset).
+Position = tuple[int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Head:
-    """The last event of a case the timeline carries."""
+    """The last event of a case the timeline carries, and where it carries each version."""
 
     case_id: UUID
     version: int
     event_hash: str
     label: str  # owning-agency/case-number, from the registration ("" if never seen)
+    #: version -> every (partition, offset) the timeline carries it at
+    positions: Mapping[int, tuple[Position, ...]] = field(default_factory=dict)
+
+    @property
+    def repeated(self) -> dict[int, tuple[Position, ...]]:
+        """The versions the timeline carries more than once, with each place."""
+        return {v: where for v, where in sorted(self.positions.items()) if len(where) > 1}
+
+    @property
+    def missing(self) -> list[int]:
+        """The versions below the head the timeline does not carry."""
+        if not self.positions:
+            return []
+        return [v for v in range(1, self.version) if v not in self.positions]
+
+    def findings(self) -> list[str]:
+        """What is wrong with the case on the timeline itself: each version it carries twice
+        (or more) and each run of versions it lacks, with the offsets to look at."""
+        found = [
+            f"{TIMELINE} carries version {version} {len(where)} times "
+            f"({', '.join(_at(p) for p in where)})"
+            for version, where in self.repeated.items()
+        ]
+        for first, last in _runs(self.missing):
+            span = f"version {first}" if first == last else f"versions {first}–{last}"
+            around = [
+                f"version {v} at {_at(self.positions[v][0])}"
+                for v in (first - 1, last + 1)
+                if v in self.positions
+            ]
+            found.append(f"{TIMELINE} lacks {span} (it carries {' and '.join(around)})")
+        return found
+
+
+def _at(position: Position) -> str:
+    return f"partition {position[0]} offset {position[1]}"
+
+
+def _runs(versions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive versions as (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for v in versions:
+        if runs and runs[-1][1] == v - 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
 
 
 def case_heads(settings: Settings) -> dict[UUID, Head]:
-    """The head of every case on the timeline."""
-    heads: dict[UUID, Head] = {}
+    """The head of every case on the timeline, with where it carries each version."""
+    heads: dict[UUID, tuple[int, str]] = {}
     labels: dict[UUID, str] = {}
-    for _, _, entry in timeline_records(settings):
+    positions: dict[UUID, dict[int, list[Position]]] = {}
+    for partition, offset, entry in timeline_records(settings):
         if entry.aggregate != CASE or entry.case_id is None:
             continue
         case_id = UUID(entry.case_id)
         if entry.event_type == "Case.Registered":
             labels[case_id] = f"{entry.text('owning_agency')}/{entry.text('case_number')}"
-        if case_id not in heads or entry.version >= heads[case_id].version:
-            heads[case_id] = Head(case_id, entry.version, entry.event_hash, "")
+        positions.setdefault(case_id, {}).setdefault(entry.version, []).append((partition, offset))
+        if case_id not in heads or entry.version >= heads[case_id][0]:
+            heads[case_id] = (entry.version, entry.event_hash)
     return {
-        case_id: Head(case_id, h.version, h.event_hash, labels.get(case_id, ""))
-        for case_id, h in heads.items()
+        case_id: Head(
+            case_id,
+            version,
+            digest,
+            labels.get(case_id, ""),
+            {v: tuple(where) for v, where in positions[case_id].items()},
+        )
+        for case_id, (version, digest) in heads.items()
     }

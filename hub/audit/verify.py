@@ -10,11 +10,13 @@ then says whether the store's head is behind, ahead of, or different from the ti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from hub.audit.history import AuditError, CaseQueries, CaseRef, events_of
+from hub.audit.history import AuditError, CaseQueries, CaseRef
+from hub.cases.chain import UnreadableRecord
 from hub.cases.views import ChainReport
 from hub.errors import UnknownCase
 
@@ -30,6 +32,9 @@ class Verdict:
     #: (version, hash) last published on the timeline, when known; (0, "") for none at all.
     published: tuple[int, str] | None = None
     anchor: str = "view"
+    #: What is wrong with the case on the timeline itself (a version carried twice or not at
+    #: all), when the timeline is the anchor.
+    timeline: tuple[str, ...] = ()
 
     @property
     def drift(self) -> str | None:
@@ -49,11 +54,21 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return self.report.ok and self.drift is None
+        return self.report.ok and self.drift is None and not self.timeline
 
     def line(self) -> str:
+        """The verdict: one line, then one per finding on the timeline itself."""
+        chain = self._chain_line()
+        if not self.timeline:
+            return chain
+        found = [f"BROKEN {self.label}: {finding}" for finding in self.timeline]
+        return "\n".join(found if chain.startswith("ok ") else [chain, *found])
+
+    def _chain_line(self) -> str:
         if self.report.first_bad is not None:
             bad = self.report.first_bad
+            if bad.field == "state":  # the record cannot be read at all
+                return f"BROKEN {self.label}: version {bad.version} ({bad.event_type}) {bad.found}"
             return (
                 f"BROKEN {self.label}: first bad link at version {bad.version} ({bad.event_type}): "
                 f"{bad.field} is {bad.found[:16]}…, expected {bad.expected[:16]}…"
@@ -86,17 +101,21 @@ def verify_case(
     published: Mapping[str, tuple[int, str]] | None = None,
     *,
     anchor: str = "view",
+    findings: Mapping[str, Sequence[str]] | None = None,
 ) -> Verdict:
     known = _published(published, ref.case_id, anchor)
+    timeline = tuple((findings or {}).get(str(ref.case_id), ()))
     try:
-        events_of(app, ref)  # an unknown reference is an AuditError naming it
-    except AuditError:
+        # reads the stored records themselves: a damaged one is a bad link, not an error
+        report = app.verify_chain(ref.case_id)
+    except UnknownCase:
         if not known or not known[0]:
-            raise
+            raise AuditError(
+                f"unknown case {ref}: no case with that reference is on the hub"
+            ) from None
         # gone from the store, but published: the verdict says so
-        return Verdict(ref.case_id, str(ref), ChainReport(ref.case_id, 0, "", None), known, anchor)
-    report = app.verify_chain(ref.case_id)
-    return Verdict(ref.case_id, str(ref), report, known, anchor)
+        report = ChainReport(ref.case_id, 0, "", None)
+    return Verdict(ref.case_id, str(ref), report, known, anchor, timeline)
 
 
 def _published(
@@ -115,6 +134,7 @@ def verify_all(
     *,
     anchor: str = "view",
     published_labels: Mapping[str, str] | None = None,
+    findings: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Verdict]:
     """Every case in the store; with the timeline as anchor, also those only it carries."""
     verdicts: list[Verdict] = []
@@ -125,15 +145,43 @@ def verify_all(
             report = app.verify_chain(case_id)
         except UnknownCase:
             report = ChainReport(case_id, 0, "", None)
-        verdicts.append(
-            Verdict(case_id, label, report, _published(published, case_id, anchor), anchor)
-        )
+        known = _published(published, case_id, anchor)
+        timeline = tuple((findings or {}).get(str(case_id), ()))
+        verdicts.append(Verdict(case_id, label, report, known, anchor, timeline))
     for key, label in (published_labels or {}).items():
         if key in seen or published is None or key not in published:
             continue
         missing = UUID(key)
         report = ChainReport(missing, 0, "", None)
-        verdicts.append(Verdict(missing, label or key, report, published[key], anchor))
+        timeline = tuple((findings or {}).get(key, ()))
+        verdicts.append(Verdict(missing, label or key, report, published[key], anchor, timeline))
     if not verdicts:
         raise AuditError("there is no case on the hub to verify")
     return verdicts
+
+
+#: Stored events of cases: their damage is reported by each case's chain verdict.
+_CASE_TOPICS = "hub.cases.domainmodel:Case."
+
+
+def damaged_records(app: Any, batch: int = 500) -> list[str]:
+    """A line for every stored event outside the cases' chains (the directory, the key store's
+    binding, ...) whose bytes cannot be read back: the whole store is checked, not only cases."""
+    found: list[str] = []
+    start = 1
+    while True:
+        notifications = app.recorder.select_notifications(start=start, limit=batch)
+        if not notifications:
+            return found
+        for record in notifications:
+            if record.topic.startswith(_CASE_TOPICS):
+                continue
+            try:
+                app.chain.raw_state(record)
+            except UnreadableRecord as exc:
+                found.append(
+                    f"BROKEN stored event {record.id} ({record.topic.rsplit(':', 1)[-1]}, "
+                    f"aggregate {record.originator_id} version {record.originator_version}) "
+                    f"{exc.reason}"
+                )
+        start = notifications[-1].id + 1

@@ -17,6 +17,18 @@ from hub.cases.hashing import GENESIS_HASH, event_hash
 from hub.cases.views import BadLink, ChainHead, ChainReport
 from hub.errors import UnknownCase
 
+#: Why a stored record cannot be read, as the chain check and the audit tools say it.
+CANNOT_DECRYPT = "cannot be decrypted: the stored bytes are damaged"
+CANNOT_DECODE = "cannot be decoded: the stored bytes are damaged"
+
+
+class UnreadableRecord(ValueError):
+    """A stored event's bytes cannot be turned back into its state."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 class ChainVerifier:
     """Reads a case's stored records through the application's recorder and mapper."""
@@ -32,8 +44,12 @@ class ChainVerifier:
             raise UnknownCase(f"no case with id {case_id}")
         expected_prev = GENESIS_HASH
         for record in stored:
-            state = self.raw_state(record)
             type_name = record.topic.rsplit(":", 1)[-1]
+            try:
+                state = self.raw_state(record)
+            except UnreadableRecord as exc:
+                bad = BadLink(record.originator_version, type_name, "state", "", exc.reason)
+                return ChainReport(case_id, len(stored), expected_prev, bad)
             found_prev = str(state.get("prev_hash", ""))
             if found_prev != expected_prev:
                 bad = BadLink(
@@ -57,13 +73,25 @@ class ChainVerifier:
         return ChainHead(case_id, stored[0].originator_version, str(state["event_hash"]))
 
     def raw_state(self, record: StoredEvent) -> dict[str, Any]:
-        """A stored event's state as first recorded (decoded, never upcast)."""
+        """A stored event's state as first recorded (decoded, never upcast).
+
+        ``UnreadableRecord`` when its bytes do not decrypt (AES-GCM's tag: the key was checked
+        when the store was opened, so the bytes are damaged) or do not decode.
+        """
         data = record.state
         if self._mapper.cipher:
-            data = self._mapper.cipher.decrypt(data)
-        if self._mapper.compressor:
-            data = self._mapper.compressor.decompress(data)
-        state: dict[str, Any] = self._mapper.transcoder.decode(data)
+            try:
+                data = self._mapper.cipher.decrypt(data)
+            except ValueError:
+                raise UnreadableRecord(CANNOT_DECRYPT) from None
+        try:
+            if self._mapper.compressor:
+                data = self._mapper.compressor.decompress(data)
+            state: dict[str, Any] = self._mapper.transcoder.decode(data)
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise UnreadableRecord(CANNOT_DECODE) from None
+        if not isinstance(state, dict):
+            raise UnreadableRecord(CANNOT_DECODE)
         state["originator_id"] = UUID(str(record.originator_id))
         state["originator_version"] = record.originator_version
         return state

@@ -223,9 +223,9 @@ class RecordedEvent:
 class BadLink:
     version: int
     event_type: str
-    field: str  # "prev_hash" or "event_hash"
+    field: str  # "prev_hash", "event_hash", or "state" (the record cannot be read at all)
     expected: str
-    found: str
+    found: str  # for "state": why the record cannot be read, in words
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,13 @@ import argparse
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.errors import SetupError
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from hub.store.keys import Held
 
 
 def register(subparsers: Any) -> None:
@@ -68,7 +71,7 @@ def _check_backend(settings: Settings) -> None:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
-    from hub.store.keys import StoreKeyError, check_sample, store_key, where  # noqa: PLC0415
+    from hub.store.keys import StoreKeyError, fit, store_key, where  # noqa: PLC0415
 
     _check_backend(settings)
     key = store_key(settings)
@@ -80,36 +83,37 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG00
         )
     else:
         print(f"encryption at rest: on (AES-GCM, key id {key.key_id}, from {key.source})")
-    counts, first = _live(settings)
+    counts, held = _live(settings)
     print(f"holds: {counts.line()}")
+    if key is not None and held.key_check is None and held.samples:
+        print("key check: none stored yet (written at the next start with the right key)")
     try:
-        check_sample(first, key, where(settings))
+        fit(held, key, where(settings))
     except StoreKeyError as exc:
         print(f"PROBLEM: {exc}")
         return 1
     return 0
 
 
-def _live(settings: Settings) -> tuple[Any, bytes | None]:
+def _live(settings: Settings) -> tuple[Any, Held]:
+    """The store's counts, and what it holds to check a key with."""
     from hub.store import postgres_store, sqlite_store  # noqa: PLC0415
-    from hub.store.keys import first_sqlite_state  # noqa: PLC0415
+    from hub.store.keys import Held, first_sqlite_held  # noqa: PLC0415
 
     if settings.store == "sqlite":
         path = settings.sqlite_file
         if not path.exists():
-            return sqlite_store.Counts(0, 0, 0, 0), None
+            return sqlite_store.Counts(0, 0, 0, 0), Held()
         import sqlite3  # noqa: PLC0415
         from contextlib import closing  # noqa: PLC0415
 
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
             found = sqlite_store.counts(conn)
-        return found, first_sqlite_state(path)
-    from hub.cases.store import _backend_env  # noqa: PLC0415
-    from hub.store.keys import first_postgres_state  # noqa: PLC0415
+        return found, first_sqlite_held(path)
+    from hub.store.keys import postgres_held  # noqa: PLC0415
 
     with postgres_store._connect(settings) as conn:  # noqa: SLF001 - same package
-        found = postgres_store.live_counts(conn)
-    return found, first_postgres_state(_backend_env(settings))
+        return postgres_store.live_counts(conn), postgres_held(conn, postgres_store.SCHEMA)
 
 
 def _keygen(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
@@ -172,11 +176,15 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _rotate(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.store.keys import read_key_file, store_key  # noqa: PLC0415
+    from hub.store.keys import looks_plain, read_key_file, store_key  # noqa: PLC0415
 
     _check_backend(settings)
     old = store_key(settings)
     new = None if args.decrypt else read_key_file(args.new_key_file, "--new-key-file")
+    if old is not None:
+        _, held = _live(settings)
+        if held.key_check is None and held.samples and any(map(looks_plain, held.samples)):
+            raise SetupError(_not_encrypted(settings, old.source, args.new_key_file))
     if old is not None and new is not None and old.raw == new.raw:
         raise SetupError("--new-key-file holds the key the store already uses")
     if old is None and new is None:
@@ -205,3 +213,16 @@ def _rotate(args: argparse.Namespace, settings: Settings) -> int:
         "once you no longer need them"
     )
     return 0
+
+
+def _not_encrypted(settings: Settings, source: str, new_key_file: Path | None) -> str:
+    """A key is configured for a store whose events are plaintext: how to encrypt it."""
+    from hub.store.keys import where  # noqa: PLC0415
+
+    key_file = new_key_file or "KEY_FILE"
+    return (
+        f"the event store {where(settings)} is not encrypted (its events are plaintext), but "
+        f"{source} is set. To encrypt it: unset store_cipher_key_file and store_cipher_key "
+        f"(CASEHUB_STORE_CIPHER_KEY_FILE, CASEHUB_STORE_CIPHER_KEY), run `casehub store "
+        f"rotate-key --new-key-file {key_file}`, then set store_cipher_key_file to {key_file}"
+    )

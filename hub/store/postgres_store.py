@@ -19,7 +19,16 @@ from typing import Any
 
 from hub.errors import SetupError
 from hub.settings import Settings
-from hub.store.keys import POSTGRES_EVENTS, StoreKey, check_sample
+from hub.store.keys import (
+    KEY_CHECK_TABLE,
+    POSTGRES_EVENTS,
+    SAMPLES,
+    Held,
+    StoreKey,
+    fit,
+    postgres_held,
+    write_postgres_key_check,
+)
 from hub.store.reseal import reseal, unseal
 from hub.store.sqlite_store import Counts
 
@@ -27,6 +36,8 @@ SCHEMA = "public"
 SNAPSHOTS = "casehub_snapshots"
 TRACKING = "casehub_tracking"
 TABLES = (POSTGRES_EVENTS, SNAPSHOTS, TRACKING)
+#: What a backup holds: the tables above and the key check (absent from a plaintext store).
+DUMPED = (*TABLES, KEY_CHECK_TABLE)
 STATE_TABLES = (POSTGRES_EVENTS, SNAPSHOTS)
 
 
@@ -134,7 +145,7 @@ class Archive:
     """What a ``pg_dump`` archive holds, read back with ``pg_restore``."""
 
     counts: Counts
-    first_state: bytes | None
+    held: Held  # its key check and first events' states
 
 
 def _bytea(text: str) -> bytes:
@@ -145,8 +156,25 @@ def _bytea(text: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
+def _copy_rows(script: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """(table, {column: text}) of every row of the dumped tables in a ``pg_restore`` script."""
+    table: str | None = None
+    columns: list[str] = []
+    for line in script.splitlines():
+        if table is None:
+            if line.startswith("COPY "):
+                table = line.split()[1].rsplit(".", 1)[-1]
+                columns = [c.strip() for c in line.split("(", 1)[1].split(")", 1)[0].split(",")]
+            continue
+        if line == "\\.":
+            table = None
+            continue
+        if table in DUMPED:
+            yield table, dict(zip(columns, line.split("\t"), strict=False))
+
+
 def read_archive(settings: Settings, path: Path) -> Archive:
-    """Counts and the first event's state of a backup, from its COPY data."""
+    """Counts, the key check and the first events' states of a backup, from its COPY data."""
     if not path.is_file():
         raise SetupError(f"the backup {path} does not exist")
     listing = _run(settings, "pg_restore", "--list", str(path))
@@ -154,30 +182,21 @@ def read_archive(settings: Settings, path: Path) -> Archive:
         raise SetupError(f"the backup {path} holds no CaseHub event store ({POSTGRES_EVENTS})")
     script = _run(settings, "pg_restore", "--data-only", "-f", "-", str(path))
     rows: dict[str, int] = dict.fromkeys(TABLES, 0)
-    first: tuple[int, bytes] | None = None
+    first: list[tuple[int, bytes]] = []  # the lowest notification ids seen, at most SAMPLES
+    check: bytes | None = None
     last = 0
-    table: str | None = None
-    columns: list[str] = []
-    for line in script.splitlines():
-        if table is None:
-            if line.startswith("COPY "):
-                name = line.split()[1].rsplit(".", 1)[-1]
-                table = name if name in rows else "?"
-                columns = [c.strip() for c in line.split("(", 1)[1].split(")", 1)[0].split(",")]
+    for table, fields in _copy_rows(script):
+        if table == KEY_CHECK_TABLE:
+            check = _bytea(fields["key_check"])
             continue
-        if line == "\\.":
-            table = None
-            continue
+        rows[table] += 1
         if table == POSTGRES_EVENTS:
-            fields = dict(zip(columns, line.split("\t"), strict=False))
             nid = int(fields["notification_id"])
             last = max(last, nid)
-            if first is None or nid < first[0]:
-                first = (nid, _bytea(fields["state"]))
-        if table in rows:
-            rows[table] += 1
+            if len(first) < SAMPLES or nid < first[-1][0]:
+                first = sorted([*first, (nid, _bytea(fields["state"]))])[:SAMPLES]
     counts = Counts(rows[POSTGRES_EVENTS], last, rows[SNAPSHOTS], rows[TRACKING])
-    return Archive(counts, first[1] if first else None)
+    return Archive(counts, Held(check, tuple(state for _, state in first)))
 
 
 def backup(settings: Settings, target: Path, key: StoreKey | None) -> Counts:
@@ -191,7 +210,7 @@ def backup(settings: Settings, target: Path, key: StoreKey | None) -> Counts:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        tables = [a for t in TABLES for a in ("-t", f"{SCHEMA}.{t}")]
+        tables = [a for t in DUMPED for a in ("-t", f"{SCHEMA}.{t}")]
         _run(
             settings,
             "pg_dump",
@@ -213,7 +232,7 @@ def backup(settings: Settings, target: Path, key: StoreKey | None) -> Counts:
                 f"the backup holds {made.counts.events} event(s) up to notification "
                 f"{made.counts.last_notification}, the store {live.events}: the copy is incomplete"
             )
-        check_sample(made.first_state, key, f"backed up to {target}")
+        fit(made.held, key, f"backed up to {target}")
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -223,7 +242,7 @@ def backup(settings: Settings, target: Path, key: StoreKey | None) -> Counts:
 def restore(settings: Settings, source: Path, key: StoreKey | None, *, force: bool) -> Counts:
     """Replace the hub's tables with the backup's in one transaction; verify the counts."""
     archive = read_archive(settings, source)
-    check_sample(archive.first_state, key, f"in the backup {source}")
+    fit(archive.held, key, f"in the backup {source}")
     with _connect(settings) as conn:
         held = live_counts(conn)
     if held.events and not force:
@@ -244,6 +263,8 @@ def restore(settings: Settings, source: Path, key: StoreKey | None, *, force: bo
         str(source),
     )
     with _connect(settings) as conn:
+        with conn.transaction():  # the backup's key check, or one for the key proven to open it
+            write_postgres_key_check(conn, key, SCHEMA)
         got = live_counts(conn)
     if got != archive.counts:
         raise SetupError(
@@ -264,15 +285,7 @@ def rotate(
     from psycopg import sql  # noqa: PLC0415
 
     with _connect(settings) as conn:
-        first = None
-        if _exists(conn, POSTGRES_EVENTS):
-            row = conn.execute(
-                sql.SQL("SELECT state FROM {} ORDER BY notification_id LIMIT 1").format(
-                    sql.Identifier(SCHEMA, POSTGRES_EVENTS)
-                )
-            ).fetchone()
-            first = bytes(row[0]) if row else None
-        check_sample(first, old, f"in PostgreSQL database {settings.postgres_dbname}")
+        fit(postgres_held(conn, SCHEMA), old, f"in PostgreSQL database {settings.postgres_dbname}")
     before = backup(settings, keep, old)
     progress(f"kept the store as it was (old key) at {keep}: {before.line()}")
     with _connect(settings) as conn, conn.transaction():
@@ -303,5 +316,6 @@ def rotate(
                     raise SetupError("re-sealing changed a stored state; rolled back")
             if plain:
                 raise SetupError("re-sealing lost stored states; rolled back")
+        write_postgres_key_check(conn, new, SCHEMA)  # the new key's check, none for plaintext
         progress(f"re-sealed and verified {', '.join(tables)}")
         return live_counts(conn)

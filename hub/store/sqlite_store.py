@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.errors import SetupError
-from hub.store.keys import SQLITE_EVENTS, StoreKey, check_sample
+from hub.store.keys import SQLITE_EVENTS, StoreKey, fit, sqlite_held, write_sqlite_key_check
 from hub.store.reseal import reseal
 
 #: Tables of the hub's store (eventsourcing's SQLite process recorder and snapshots).
@@ -74,15 +74,6 @@ def counts(conn: sqlite3.Connection, upto: int | None = None) -> Counts:
     )
 
 
-def _first_state(conn: sqlite3.Connection) -> bytes | None:
-    if SQLITE_EVENTS not in _tables(conn):
-        return None
-    row = conn.execute(
-        f"SELECT state FROM {SQLITE_EVENTS} ORDER BY rowid LIMIT 1"  # noqa: S608
-    ).fetchone()
-    return bytes(row[0]) if row else None
-
-
 def _check_readable(path: Path, what: str) -> Counts:
     """A SQLite file that passes its integrity check and holds the hub's events table."""
     if not path.is_file():
@@ -122,7 +113,7 @@ def backup(store: Path, target: Path, key: StoreKey | None) -> Counts:
                 f"{made.last_notification}, the store {live.events}: the copy is incomplete"
             )
         with closing(_connect(partial, readonly=True)) as copy:
-            check_sample(_first_state(copy), key, f"backed up to {target}")
+            fit(sqlite_held(copy), key, f"backed up to {target}")
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -133,7 +124,7 @@ def restore(source: Path, store: Path, key: StoreKey | None, *, force: bool) -> 
     """Replace the store's content with the backup's, in one transaction; return the counts."""
     wanted = _check_readable(source, "the backup")
     with closing(_connect(source, readonly=True)) as backup_conn:
-        check_sample(_first_state(backup_conn), key, f"in the backup {source}")
+        fit(sqlite_held(backup_conn), key, f"in the backup {source}")
     if store.exists():
         with closing(_connect(store)) as live:
             held = counts(live)
@@ -145,6 +136,8 @@ def restore(source: Path, store: Path, key: StoreKey | None, *, force: bool) -> 
     store.parent.mkdir(parents=True, exist_ok=True)
     with closing(_connect(source, readonly=True)) as backup_conn, closing(_connect(store)) as live:
         backup_conn.backup(live)
+        with live:  # the backup's key check, or one for the key just proven to open it
+            write_sqlite_key_check(live, key)
         got = counts(live)
     if got != wanted:
         raise SetupError(f"the restored store holds {got.line()}, the backup {wanted.line()}")
@@ -185,7 +178,7 @@ def rotate(
     replace the store's content with the work file's in one transaction; verify once more.
     """
     with closing(_connect(store, readonly=True)) as conn:
-        check_sample(_first_state(conn), old, f"at {store}")
+        fit(sqlite_held(conn), old, f"at {store}")
     before = backup(store, keep, old)
     progress(f"kept the store as it was (old key) at {keep}: {before.line()}")
     work = store.with_name(store.name + ".rotating")
@@ -202,6 +195,7 @@ def rotate(
                         "WHERE originator_id = ? AND originator_version = ?",
                         sealed,
                     )
+                write_sqlite_key_check(copy, new)  # the new key's check, none for plaintext
             _verify_resealed(source, copy, tables, old, new)
             progress(f"re-sealed and verified {', '.join(tables)} in {work}")
             if counts(source) != before:

@@ -254,3 +254,75 @@ class TestVerifyAgainstKafka:
             f"the store ends at version {version}"
         ) in out
         assert "2 case(s) checked, 1 broken" in out
+
+
+def _food_on_the_timeline(settings: Settings) -> list[tuple[int, Any]]:
+    """(version, record) of every timeline record of the food case, in offset order."""
+    from hub.outbound.wire import entry_from_timeline_record  # noqa: PLC0415
+    from hub.topics import TIMELINE  # noqa: PLC0415
+
+    key = str(FOOD_ID).encode()
+    found = [r for r in t.read_topic(settings, TIMELINE) if r.key == key]
+    return [(entry_from_timeline_record(r.value).version, r) for r in found]
+
+
+class TestVerifyTheTimelineItself:
+    """Last in this module: these tests change the shared timeline (a record published twice,
+    then the oldest records deleted), so every test above sees it as the relay left it."""
+
+    def test_a_version_the_timeline_carries_twice_is_a_finding(self, told, hub_env, capsys):
+        """A record published again (as a relay without transactions might after a crash):
+        `audit verify` names the case, the version and both offsets, and exits 1."""
+        from hub.kafka.clients import producer  # noqa: PLC0415
+        from hub.topics import TIMELINE  # noqa: PLC0415
+
+        assert hub_env.exists()
+        (record,) = [r for v, r in _food_on_the_timeline(told.settings) if v == 3]
+        client = producer(told.settings, client_id="test-timeline-duplicate")
+        client.produce(
+            TIMELINE,
+            value=record.value,
+            key=record.key,
+            partition=record.partition,
+            headers=list(record.headers.items()),
+        )
+        assert client.flush(30) == 0
+        again = [r for v, r in _food_on_the_timeline(told.settings) if v == 3][-1]
+        assert again.offset > record.offset
+
+        code, out, _ = _run(capsys, "audit", "verify", FOOD, "--anchor", "kafka")
+        assert code == 1, out
+        p = record.partition
+        assert (
+            f"BROKEN {FOOD}: casehub.timeline carries version 3 2 times "
+            f"(partition {p} offset {record.offset}, partition {p} offset {again.offset})"
+        ) in out
+        code, out, _ = _run(capsys, "audit", "verify", "--all")
+        assert code == 1, out
+        assert "casehub.timeline carries version 3 2 times" in out
+        assert "2 case(s) checked, 1 broken" in out
+
+    def test_versions_the_timeline_lacks_are_a_finding(self, told, hub_env, capsys):
+        """The timeline's oldest records deleted: the versions it lacks below its head are
+        named with the offset where the case resumes, and exit 1."""
+        from confluent_kafka import TopicPartition  # noqa: PLC0415
+
+        from hub.kafka.clients import admin_client  # noqa: PLC0415
+        from hub.topics import TIMELINE  # noqa: PLC0415
+
+        assert hub_env.exists()
+        food = _food_on_the_timeline(told.settings)
+        first_three = min((r for v, r in food if v == 3), key=lambda r: r.offset)
+        admin = admin_client(told.settings, client_id="test-timeline-delete")
+        futures = admin.delete_records(
+            [TopicPartition(TIMELINE, first_three.partition, first_three.offset)]
+        )
+        for future in futures.values():
+            future.result(timeout=30)
+
+        code, out, _ = _run(capsys, "audit", "verify", FOOD, "--anchor", "kafka")
+        assert code == 1, out
+        assert (
+            f"BROKEN {FOOD}: casehub.timeline lacks versions 1–2 (it carries version 3 at "
+            f"partition {first_three.partition} offset {first_three.offset})"
+        ) in out

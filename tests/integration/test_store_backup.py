@@ -26,7 +26,7 @@ pytestmark = pytest.mark.kafka
 STORY_CLOCK = t.fixed_clock(datetime(2026, 1, 5, 9, tzinfo=TIMEZONE))
 #: A case title of the story: it must not be readable in the SQLite file.
 TITLE = "某食品公司销售过期冷链食品案"
-TABLES = ("casehub_events", "casehub_snapshots", "casehub_tracking")
+TABLES = ("casehub_events", "casehub_snapshots", "casehub_tracking", "casehub_store_key")
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from case_builders import MARKET, World, sqlite_env
 from hub.cases import commands as c
 from hub.cases.store import store_env
 from hub.cli import main
+from hub.ids import case_id_for
 from hub.settings import Settings
 from hub.store.keys import StoreKeyError, cipher_env, parse_key
 from hub.vocabulary import CaseRef
@@ -271,7 +272,12 @@ def pg_public(postgres_env):
 
     def drop() -> None:
         with psycopg.connect(**_pg_params(postgres_env), autocommit=True) as conn:
-            for table in ("casehub_events", "casehub_snapshots", "casehub_tracking"):
+            for table in (
+                "casehub_events",
+                "casehub_snapshots",
+                "casehub_tracking",
+                "casehub_store_key",
+            ):
                 conn.execute(f"DROP TABLE IF EXISTS public.{table} CASCADE")
 
     drop()
@@ -342,3 +348,200 @@ def test_only_the_settings_decide_the_cipher(tmp_path, monkeypatch):
     monkeypatch.setenv("CIPHER_KEY", KEY_B)
     fill(sqlite_settings(tmp_path), tmp_path)
     assert TITLE.encode() in file_bytes(tmp_path / "hub.sqlite")
+
+
+# --- the key check: a wrong key told apart from a damaged event ---------------------------------
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def plain_store(request, tmp_path, hub_settings) -> Settings:
+    """A plaintext store holding three cases and the directory, on each backend."""
+    if request.param == "sqlite":
+        settings = sqlite_settings(tmp_path)
+        fill(settings, tmp_path)
+        return settings
+    request.getfixturevalue("pg_public")
+    settings = hub_settings.with_overrides(
+        store="postgres", data_dir=tmp_path, store_cipher_key="", store_cipher_key_file=""
+    )
+    pg_fill(settings)
+    return settings
+
+
+def sealed_with(monkeypatch, capsys, settings: Settings, key_file: Path) -> None:
+    """`casehub store rotate-key`: the plaintext store encrypted under ``key_file``."""
+    monkeypatch.setenv("CASEHUB_POSTGRES_PORT", str(settings.postgres_port))
+    code, out = cli(
+        monkeypatch, capsys, settings, "store", "rotate-key", "--new-key-file", str(key_file)
+    )
+    assert code == 0, out
+
+
+def _store_sql(settings: Settings, query: str, args: tuple[Any, ...] = ()) -> list[Any]:
+    """Run one statement on the store (either backend); its rows."""
+    if settings.store == "sqlite":
+        import sqlite3  # noqa: PLC0415
+
+        with sqlite3.connect(settings.sqlite_file) as conn:
+            return conn.execute(query.replace("%s", "?"), args).fetchall()
+    import psycopg  # noqa: PLC0415
+
+    params = {
+        "host": settings.postgres_host,
+        "port": settings.postgres_port,
+        "dbname": settings.postgres_dbname,
+        "user": settings.postgres_user,
+        "password": settings.postgres_password,
+    }
+    with psycopg.connect(**params, autocommit=True) as conn:
+        cur = conn.execute(query, args)
+        return cur.fetchall() if cur.description else []
+
+
+def damage_first_event(settings: Settings) -> None:
+    """Flip one byte of the ciphertext of the store's first stored event."""
+    table, order = (
+        ("stored_events", "rowid")
+        if settings.store == "sqlite"
+        else ("casehub_events", "notification_id")
+    )
+    ((nid, state),) = _store_sql(
+        settings,
+        f"SELECT {order}, state FROM {table} ORDER BY {order} LIMIT 1",
+    )
+    damaged = bytearray(bytes(state))
+    damaged[40] ^= 0x01
+    _store_sql(settings, f"UPDATE {table} SET state = %s WHERE {order} = %s", (bytes(damaged), nid))
+
+
+def has_key_check(settings: Settings) -> bool:
+    if settings.store == "sqlite":
+        query = "SELECT count(*) FROM sqlite_master WHERE name = 'casehub_store_key'"
+    else:
+        query = "SELECT count(*) FROM pg_tables WHERE tablename = 'casehub_store_key'"
+    return bool(_store_sql(settings, query)[0][0])
+
+
+DAMAGED_FIRST = re.compile(
+    r"BROKEN stored event \d+ \(KeyStoreBinding\.Bound, aggregate [0-9a-f-]+ version 1\) "
+    r"cannot be decrypted: the stored bytes are damaged"
+)
+
+
+def test_a_damaged_first_event_is_not_taken_for_a_wrong_key(
+    plain_store, tmp_path, monkeypatch, capsys
+):
+    """The key is checked against the store's key check: with the right key every command
+    works and verify names the damaged record; a wrong key is named a wrong key."""
+    a, b = write_key(tmp_path / "a.key", KEY_A), write_key(tmp_path / "b.key", KEY_B)
+    sealed_with(monkeypatch, capsys, plain_store, a)
+    damage_first_event(plain_store)
+
+    code, out = cli(monkeypatch, capsys, plain_store, "store", "status", key_file=a)
+    assert code == 0, out
+    assert "another key" not in out
+    code, out = cli(
+        monkeypatch, capsys, plain_store, "audit", "verify", "--all", "--anchor", "view", key_file=a
+    )
+    assert code == 1, out
+    assert DAMAGED_FIRST.search(out), out
+    assert "3 case(s) checked, 0 broken" in out
+    assert "1 other stored event(s) cannot be read" in out
+
+    code, out = cli(
+        monkeypatch, capsys, plain_store, "audit", "verify", "--all", "--anchor", "view", key_file=b
+    )
+    assert code == 2, out
+    assert "the key file does not match this store (key check failed)" in out
+    code, out = cli(monkeypatch, capsys, plain_store, "store", "status", key_file=b)
+    assert code == 1, out
+    assert "PROBLEM:" in out
+    assert "(key check failed)" in out
+    assert has_key_check(plain_store)  # written by rotate-key
+
+
+def test_a_store_sealed_before_key_checks_gets_one_with_the_right_key(
+    plain_store, tmp_path, monkeypatch, capsys
+):
+    """No key check yet (a store encrypted before them): the first events are tried, so a
+    damaged first one is still not a wrong key; the next open with the right key writes it."""
+    a, b = write_key(tmp_path / "a.key", KEY_A), write_key(tmp_path / "b.key", KEY_B)
+    sealed_with(monkeypatch, capsys, plain_store, a)
+    _store_sql(plain_store, "DROP TABLE IF EXISTS casehub_store_key")
+    damage_first_event(plain_store)
+
+    code, out = cli(monkeypatch, capsys, plain_store, "store", "status", key_file=a)
+    assert code == 0, out
+    assert "key check: none stored yet" in out
+    code, out = cli(
+        monkeypatch, capsys, plain_store, "audit", "verify", "--all", "--anchor", "view", key_file=a
+    )
+    assert code == 1, out
+    assert DAMAGED_FIRST.search(out), out
+    assert has_key_check(plain_store)
+    code, out = cli(monkeypatch, capsys, plain_store, "store", "status", key_file=b)
+    assert code == 1, out
+    assert "(key check failed)" in out
+
+
+def test_rotate_key_on_a_plaintext_store_says_how_to_encrypt_it(
+    plain_store, tmp_path, monkeypatch, capsys
+):
+    """The store's key configured before the store was encrypted: rotate-key says the store
+    is plaintext and gives the command that encrypts it; nothing changes."""
+    a = write_key(tmp_path / "a.key", KEY_A)
+    monkeypatch.setenv("CASEHUB_POSTGRES_PORT", str(plain_store.postgres_port))
+    code, out = cli(
+        monkeypatch,
+        capsys,
+        plain_store,
+        "store",
+        "rotate-key",
+        "--new-key-file",
+        str(a),
+        key_file=a,
+    )
+    assert code == 2, out
+    assert "is not encrypted (its events are plaintext)" in out
+    assert f"run `casehub store rotate-key --new-key-file {a}`" in out
+    assert "holds the key the store already uses" not in out
+    assert not has_key_check(plain_store)
+    code, out = cli(monkeypatch, capsys, plain_store, "store", "status")
+    assert code == 0, out
+    assert "encryption at rest: off" in out
+
+
+def test_a_damaged_case_event_is_a_broken_link_on_each_backend(
+    plain_store, tmp_path, monkeypatch, capsys
+):
+    """One flipped ciphertext byte in a case's event: verify names case and version and checks
+    the other cases; history ends in one line naming them (exit 2), no traceback."""
+    a = write_key(tmp_path / "a.key", KEY_A)
+    sealed_with(monkeypatch, capsys, plain_store, a)
+    case = CaseRef(MARKET, "市监罚〔2026〕3号")
+    table = "stored_events" if plain_store.store == "sqlite" else "casehub_events"
+    oid = case_id_for(case.owning_agency, case.case_number)
+    ((state,),) = _store_sql(
+        plain_store,
+        f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = 2",
+        (oid.hex if plain_store.store == "sqlite" else oid,),
+    )
+    flipped = bytearray(bytes(state))
+    flipped[40] ^= 0x01
+    _store_sql(
+        plain_store,
+        f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 2",
+        (bytes(flipped), oid.hex if plain_store.store == "sqlite" else oid),
+    )
+    label = f"{case.owning_agency}/{case.case_number}"
+    damaged = "version 2 (Case.InformationShared) cannot be decrypted: the stored bytes are damaged"
+
+    code, out = cli(
+        monkeypatch, capsys, plain_store, "audit", "verify", "--all", "--anchor", "view", key_file=a
+    )
+    assert code == 1, out
+    assert f"BROKEN {label}: {damaged}" in out
+    assert f"ok {MARKET}/市监罚〔2026〕1号: 1 event(s)" in out
+    assert "3 case(s) checked, 1 broken" in out
+    code, out = cli(monkeypatch, capsys, plain_store, "audit", "history", label, key_file=a)
+    assert code == 2, out
+    assert f"case {label}: {damaged}" in out
+    assert "Traceback" not in out

@@ -10,9 +10,13 @@ from eventsourcing.cryptography import AESCipher
 from hub.settings import Settings
 from hub.store.keys import (
     CIPHER_TOPIC,
+    Held,
+    StoreKey,
     StoreKeyError,
     check_sample,
     cipher_env,
+    fit,
+    key_check_for,
     parse_key,
     store_key,
 )
@@ -84,3 +88,52 @@ class TestFit:
     def test_plaintext_but_a_key(self):
         with pytest.raises(StoreKeyError, match="here was written without encryption, but k"):
             check_sample(PLAIN, key(), "here")
+
+
+def skey(name: str = "k") -> StoreKey:
+    return parse_key(AESCipher.create_key(32), name)
+
+
+def damaged(sealed: bytes) -> bytes:
+    flipped = bytearray(sealed)
+    flipped[-1] ^= 0x01
+    return bytes(flipped)
+
+
+class TestKeyCheck:
+    def test_the_right_key_passes_its_key_check_whatever_the_events_hold(self):
+        """A damaged first event is no concern of the key check: the audit tools name it."""
+        k = skey()
+        held = Held(key_check_for(k), (damaged(k.seal(PLAIN)), k.seal(PLAIN)))
+        assert fit(held, k, "here") is False
+
+    def test_a_wrong_key_fails_the_key_check(self):
+        k, file_key = skey(), skey("store_cipher_key_file (x)")
+        held = Held(key_check_for(k), (k.seal(PLAIN),))
+        with pytest.raises(
+            StoreKeyError, match=r"the key file does not match this store \(key check failed\)"
+        ):
+            fit(held, file_key, "here")
+
+    def test_no_key_on_a_store_with_a_key_check(self):
+        k = skey()
+        held = Held(key_check_for(k), (k.seal(PLAIN),))
+        with pytest.raises(StoreKeyError, match="the event store here is encrypted"):
+            fit(held, None, "here")
+
+    def test_without_a_key_check_one_readable_event_proves_the_skey(self):
+        """A store sealed before key checks: a damaged first event is not a wrong key, and the
+        store is to be given its key check."""
+        k = skey()
+        held = Held(None, (damaged(k.seal(PLAIN)), k.seal(PLAIN)))
+        assert fit(held, k, "here") is True
+        with pytest.raises(StoreKeyError, match="holds no key check yet, so its first 2 event"):
+            fit(held, skey("other"), "here")
+
+    def test_an_empty_store_takes_any_key_and_replaces_a_stale_key_check(self):
+        k = skey()
+        assert fit(Held(), k, "here") is True
+        assert fit(Held(), None, "here") is False
+        stale = Held(key_check_for(skey()), ())
+        assert fit(stale, k, "here") is True
+        assert fit(stale, None, "here") is True  # dropped: the store will be plaintext
