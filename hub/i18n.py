@@ -295,6 +295,51 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.working_days_left": ("剩余 {n} 个工作日", "{n} working day(s) left"),
     "unit.due_today": ("今日到期", "due today"),
     # --- case file (hub.presentation.casefile) ---------------------------------------------------
+    "casefile.title": ("案卷", "Case file"),
+    "casefile.header": ("案件概况", "The case"),
+    "casefile.registered": ("登记时间", "registered"),
+    "casefile.classification": ("密级", "classification"),
+    "casefile.reader": ("读者", "read as"),
+    "casefile.parties": ("当事人", "Parties"),
+    "casefile.no_parties": ("无", "none"),
+    "casefile.proceedings": ("各项程序及期限", "Proceedings and their deadlines"),
+    "casefile.said": ("内容", "what it said"),
+    "casefile.appendix": ("附录：哈希与原始字段", "Appendix: hashes and raw fields"),
+    "casefile.appendix.note": (
+        "每个事件的哈希链接（上一事件哈希、本事件哈希）、内容哈希和原始字段（规范 JSON）。",
+        (
+            "Each event's chain links (previous and own event hash), content hash and raw "
+            "fields (canonical JSON)."
+        ),
+    ),
+    "casefile.content_hash": ("内容哈希", "content hash"),
+    "casefile.fields": ("原始字段", "raw fields"),
+    "casefile.page": ("第 {page} 页，共 {pages} 页", "page {page} of {pages}"),
+    "casefile.notice": ("通报", "notice"),
+    "casefile.request": ("协助函", "assistance request"),
+    "casefile.dispute": ("行政争议", "dispute"),
+    "casefile.recommendation": ("检察建议", "recommendation"),
+    "casefile.due.notice": ("签收期限 {day}", "acknowledgment due {day}"),
+    "casefile.due.assistance": ("答复期限 {day}", "answer due {day}"),
+    "casefile.due.recommendation": ("期限 {day}", "reply due {day}"),
+    "casefile.due.deadline": ("期限 {day}", "due {day}"),
+    "casefile.notice.open": ("签收中", "awaiting acknowledgments"),
+    "casefile.notice.done": ("均已签收", "acknowledged by all"),
+    "casefile.acknowledged": ("已签收", "acknowledged"),
+    "casefile.not_acknowledged": ("尚未签收", "not yet acknowledged"),
+    "casefile.extended": ("延期 {n} 次", "extended {n} time(s)"),
+    "casefile.sessions": ("调解会 {n} 次", "{n} mediation session(s)"),
+    "casefile.closed": ("办结于", "closed"),
+    "casefile.review": ("异议复核结果", "objection reviewed"),
+    "casefile.replied_on_time": ("按期书面回复（{when}）", "replied on time ({when})"),
+    "casefile.replied_late": (
+        "书面回复逾期 {n} 个工作日（{when}）",
+        "replied {n} working day(s) late ({when})",
+    ),
+    "casefile.done_at": ("办理于", "done"),
+    "casefile.party.applicant": ("申请人", "applicant"),
+    "casefile.party.respondent-organ": ("被申请机关", "respondent organ"),
+    "casefile.party.third-party": ("第三人", "third party"),
     # --- consumers' tables and ops status ------------------------------------------------------
     # --- receipts ------------------------------------------------------------------------------
     # --- audit verify and the store's key ------------------------------------------------------

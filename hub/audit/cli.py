@@ -12,9 +12,16 @@ from typing import Any
 from uuid import UUID
 
 from hub.audit.history import AuditError, history_for, parse_case_ref, parse_moment
-from hub.audit.render import EXPORT_FORMATS, HISTORY_FORMATS, render_export, render_history
+from hub.audit.render import (
+    EXPORT_FORMATS,
+    HISTORY_FORMATS,
+    export_pdf,
+    render_export,
+    render_history,
+)
 from hub.audit.verify import verify_all, verify_case
 from hub.i18n import Lang, check_lang
+from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
 from hub.settings import Settings
@@ -58,7 +65,11 @@ def register(subparsers: Any) -> None:
 
     exp = verbs.add_parser("export", help="write a case's full record to a self-contained file")
     exp.add_argument("case_ref", metavar="CASE_REF", help=ref_help)
-    exp.add_argument("--format", default="json", help="json (default), csv or html")
+    exp.add_argument(
+        "--format",
+        default="json",
+        help="json (default), csv, html (the case file) or pdf (the case file, A4)",
+    )
     exp.add_argument("--lang", default="zh", help="zh (default) or en")
     exp.add_argument("--out", type=Path, help="the file (default: ./case-<agency>-<number>.<ext>)")
     _as_option(exp)
@@ -107,13 +118,23 @@ def _open_app(settings: Settings) -> AbstractContextManager[Any]:
     return open_existing_hub(settings)
 
 
-def _write(text: str, out: Path | None) -> None:
+def _names(app: Any) -> Names:
+    """The directory's agency names, for the case file's words."""
+    return Names.from_directory(app.directory())
+
+
+def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
+        if isinstance(text, bytes):
+            raise AuditError("a PDF goes to a file: give --out FILE.pdf")
         sys.stdout.write(text)
         return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            out.write_bytes(text)
+        else:
+            out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AuditError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out}")
@@ -131,10 +152,12 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
 
         source = TimelineCase(ref.case_id, case_entries(settings, ref.case_id))
         found = history_for(source, ref, lens, as_of=as_of, version=args.version)
+        names = Names()  # the timeline alone: agencies by their ids
     else:
         with _open_app(settings) as app:
             found = history_for(app, ref, lens, as_of=as_of, version=args.version)
-    _write(render_history(found, fmt, lang), args.out)
+            names = _names(app)
+    _write(render_history(found, fmt, lang, names), args.out)
     return 0
 
 
@@ -242,6 +265,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     with _open_app(settings) as app:
         found = history_for(app, ref, lens)
         verdict = verify_case(app, ref)
+        names = _names(app)
     out = args.out or Path(f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{fmt}")
-    _write(render_export(found, verdict, fmt, lang), out)
+    if fmt == "pdf":
+        _write(export_pdf(found, verdict, lang, names), out)
+    else:
+        _write(render_export(found, verdict, fmt, lang, names), out)
     return 0 if verdict.ok else 1

@@ -109,6 +109,6 @@ class TestExport:
 
     @pytest.mark.usefixtures("data_dir")
     def test_an_unknown_export_format_is_refused(self, capsys):
-        """--format pdf: one line, exit 2, no file."""
-        assert main(["audit", "export", FOOD, "--format", "pdf"]) == 2
-        assert "unknown format 'pdf'" in capsys.readouterr().err
+        """--format docx: one line, exit 2, no file."""
+        assert main(["audit", "export", FOOD, "--format", "docx"]) == 2
+        assert "unknown format 'docx'" in capsys.readouterr().err
