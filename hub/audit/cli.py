@@ -123,6 +123,21 @@ def _names(app: Any) -> Names:
     return Names.from_directory(app.directory())
 
 
+def _agencies_of(entries: list[Any]) -> set[str]:
+    """Every agency a case's timeline entries name: actors, recipients, addressees."""
+    found: set[str] = set()
+    for entry in entries:
+        found.update(entry.participants)
+        found.add(entry.actor_agency or "")
+        for field in ("owning_agency", "addressee", "agency", "agency_id"):
+            found.add(entry.text(field))
+        found.update(entry.strings("participants"))
+        found.update(entry.strings("notice_recipients"))
+        major = entry.mapping("major") or {}
+        found.update(str(a) for a in major.get("recipients") or ())
+    return found - {""}
+
+
 def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
         if isinstance(text, bytes):
@@ -148,11 +163,13 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     lens = _reader(settings, args.as_agency)
     if args.from_kafka:
         from hub.audit.rebuild import TimelineCase  # noqa: PLC0415 - the broker only when asked
-        from hub.audit.timeline import case_entries  # noqa: PLC0415
+        from hub.audit.timeline import agency_names, case_entries  # noqa: PLC0415
 
-        source = TimelineCase(ref.case_id, case_entries(settings, ref.case_id))
+        entries = case_entries(settings, ref.case_id)
+        source = TimelineCase(ref.case_id, entries)
         found = history_for(source, ref, lens, as_of=as_of, version=args.version)
-        names = Names()  # the timeline alone: agencies by their ids
+        named = _agencies_of(entries) | {args.as_agency or ""}
+        names = Names(agency_names(settings, named - {""}))
     else:
         with _open_app(settings) as app:
             found = history_for(app, ref, lens, as_of=as_of, version=args.version)
