@@ -150,11 +150,31 @@ class TestOneCaseThroughAllThree:
         assert "案卷" in outputs["pdf"]
         assert not RADICALS.search(outputs["pdf"])
 
+    def test_nothing_runs_off_the_a4_page(self, data_dir):
+        """Laid out on A4 (as the PDF is), no box of the case file crosses the right margin:
+        hashes, ids and raw JSON wrap inside their cells."""
+        from weasyprint import HTML  # noqa: PLC0415 - the layout engine the PDF uses
+
+        document = HTML(filename=data_dir / "case.html").render()
+        for number, page in enumerate(document.pages, start=1):
+            box = page._page_box
+            right = box.margin_width() - box.margin_right
+            widest = max(_right_edges(box, skip=box))
+            assert widest <= right + 0.5, f"page {number}: a box ends {widest - right:.0f}px out"
+
     def test_the_hashes_are_in_the_appendix_of_every_output_that_has_one(self, outputs):
         """The HTML and PDF carry each event hash (wrapped), the table none."""
         assert "prev_hash" in outputs["html"]
         assert "prev_hash" in outputs["pdf"]
         assert "prev_hash" not in outputs["table"]
+
+
+def _right_edges(box, skip):
+    """The right edge of every box laid out under ``box``."""
+    if box is not skip and box.width is not None:
+        yield box.position_x + box.margin_width()
+    for child in getattr(box, "children", None) or ():
+        yield from _right_edges(child, skip)
 
 
 class TestScreenshot:
