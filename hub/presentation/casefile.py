@@ -31,7 +31,7 @@ from hub.cases.views import (
 )
 from hub.i18n import Lang, event_label, t
 from hub.presentation import clock, words
-from hub.presentation.names import Names
+from hub.presentation.names import Names, case_reference
 from hub.presentation.table import display_width
 from hub.privacy.access import is_masked
 from hub.rules.clocks import local_date, working_days_late
@@ -83,11 +83,6 @@ class Item:
     name: str  # e.g. "检察建议 JJ-2026-01 · 市市场监管局"
     state: str  # its state and clock in words
     notes: tuple[str, ...] = ()  # outcome, lateness, acknowledgments
-
-    def line(self) -> str:
-        return " — ".join(p for p in (self.name, self.state) if p) + "".join(
-            f"; {n}" for n in self.notes
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +147,7 @@ def case_file(
     """``record`` in words, in ``lang``; ``chain`` the hash chain's check when one was made;
     ``heading`` the label key of the document's title (the history's, or the case file's)."""
     case = record.case
-    reference = f"{case.owning_agency}/{case.case_number}"
+    reference = case_reference(case.owning_agency, case.case_number)
     classification = words.classification(case.classification, lang)
     chain_words = (
         "" if chain is None else t("audit.chain_ok" if chain.ok else "audit.chain_bad", lang)
