@@ -15,14 +15,17 @@ from hub.i18n import t
 from hub.presentation.casefile import CaseFile, Entry, Raw
 
 _FONTS = '"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei"'
+#: Hashes and raw JSON: a monospace face, then a Simplified Chinese one for the payload's text.
+_MONO = '"DejaVu Sans Mono","Noto Sans Mono CJK SC","Noto Sans CJK SC",monospace'
 
 _CSS = """
-@page{size:A4;margin:22mm 16mm 20mm 16mm;
+html{font-family:FONTS,sans-serif}
+@page{size:A4;margin:22mm 16mm 20mm 16mm;font-family:FONTS,sans-serif;
  @top-center{content:BANNER;font-size:8.5pt;color:#8a1c1c;font-weight:bold}
  @bottom-center{content:BANNER;font-size:8.5pt;color:#8a1c1c}
  @bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#56607a}}
 *{box-sizing:border-box}
-body{font-family:FONTS,sans-serif;color:#1d2433;font-size:10pt;line-height:1.45;margin:0 auto;
+body{color:#1d2433;font-size:10pt;line-height:1.45;margin:0 auto;
  max-width:190mm;padding:1rem}
 h1{font-size:16pt;margin:0 0 .2rem}h2{font-size:12pt;margin:1.2rem 0 .4rem;
  border-bottom:1.5pt solid #1d2433;padding-bottom:.1rem;break-after:avoid}
@@ -48,10 +51,10 @@ td.said{font-size:9pt}
 .masked{color:#8a1c1c}
 section.appendix{break-before:page}
 table.appendix{font-size:7.5pt}table.appendix col.v{width:7%}table.appendix col.k{width:18%}
-code,.mono{font-family:"DejaVu Sans Mono",monospace;font-size:7.5pt;word-break:break-all}
-pre{white-space:pre-wrap;word-break:break-all;margin:0;font-family:"DejaVu Sans Mono",monospace;
+code,.mono{font-family:MONO;font-size:7.5pt;word-break:break-all}
+pre{white-space:pre-wrap;word-break:break-all;margin:0;font-family:MONO;
  font-size:7.5pt}
-""".replace("FONTS", _FONTS)
+""".replace("FONTS", _FONTS).replace("MONO", _MONO)
 
 
 def casefile_html(cf: CaseFile) -> str:

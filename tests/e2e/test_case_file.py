@@ -136,6 +136,7 @@ class TestOneCaseThroughAllThree:
             for name, text in outputs.items():
                 assert flat(fact) in flat(text), (name, fact)
 
+    @pytest.mark.usefixtures("outputs")
     def test_the_pdf_carries_the_classification_on_every_page(self, data_dir):
         """Top and bottom margin of each page: 密级: 内部 and the case."""
         pages = PdfReader(data_dir / "case.pdf").pages
@@ -150,6 +151,28 @@ class TestOneCaseThroughAllThree:
         assert "案卷" in outputs["pdf"]
         assert not RADICALS.search(outputs["pdf"])
 
+    @pytest.mark.parametrize("lang", ["zh", "en"])
+    def test_the_pdf_embeds_its_fonts_with_their_text_and_in_simplified_chinese(
+        self, data_dir, lang
+    ):
+        """Every font is a real (Type0) font with a ToUnicode map, never Type 3 glyphs; the
+        Chinese is set in a Simplified Chinese face, not a Japanese or Traditional one, in the
+        English case file too (its margins, its raw fields)."""
+        pdf = data_dir / f"fonts-{lang}.pdf"
+        casehub(data_dir, "audit", "export", REFERENCE, "--format", "pdf", "--lang", lang,
+                "--out", str(pdf))  # fmt: skip
+        fonts = {}
+        for page in PdfReader(pdf).pages:
+            for ref in page["/Resources"]["/Font"].values():
+                font = ref.get_object()
+                fonts[str(font["/BaseFont"]).partition("+")[2]] = font
+        assert any("CJK-SC" in name for name in fonts), sorted(fonts)
+        for name, font in fonts.items():
+            assert font["/Subtype"] == "/Type0", name
+            assert "/ToUnicode" in font, name
+            assert not re.search(r"CJK-(JP|KR|TC|HK)", name), name
+
+    @pytest.mark.usefixtures("outputs")
     def test_nothing_runs_off_the_a4_page(self, data_dir):
         """Laid out on A4 (as the PDF is), no box of the case file crosses the right margin:
         hashes, ids and raw JSON wrap inside their cells."""
