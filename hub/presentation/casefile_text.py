@@ -28,9 +28,10 @@ def casefile_text(cf: CaseFile) -> str:
         "v",
         t("audit.recorded_at", lang),
         t("audit.actor", lang),
+        t("audit.officer", lang),
         t("audit.event", lang),
         t("casefile.said", lang),
     )
-    rows = [(str(e.version), e.recorded, e.agency, e.event, e.said) for e in cf.timeline]
+    rows = [(str(e.version), e.recorded, e.agency, e.officer, e.event, e.said) for e in cf.timeline]
     lines.extend(["", f"{t('audit.timeline', lang)}:", text_table(header, rows).rstrip("\n")])
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ clock with the zone, agencies by name, the hashes in the appendix (hub/presentat
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -136,6 +137,7 @@ class TestOutputs:
         assert "replied 6 working day(s) late" in table
         assert f"reply due {facts.amended_due} (provisional)" in table
         assert f"{facts.missed_at}  the hub" in table
+        assert re.search(r"the hub +scheduler +deadline missed \(overdue\)", table)  # officer
         assert "Times are local time in Asia/Shanghai (UTC+08:00)" in table
 
     def test_the_json_says_which_deadlines_are_open(self, found):
