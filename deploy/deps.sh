@@ -3,6 +3,9 @@
 #
 #   chromium        headless Chromium renders the HTML reports (tests/e2e/test_assessment_html.py)
 #   fonts-noto-cjk  a CJK font, so that the Chinese report shows its characters, not empty boxes
+#   libpango-1.0-0, libpangoft2-1.0-0
+#                   Pango, which WeasyPrint lays out the case file's PDF with
+#                   (`casehub audit export --format pdf`, tests/e2e/test_case_file.py)
 #   postgresql      the project's own PostgreSQL (deploy/postgres/pg.sh) for the postgres tier
 #   prometheus      promtool checks and unit-tests deploy/prometheus's alert rules (tests/unit/ops)
 #
@@ -12,7 +15,8 @@
 # apt-get if it runs as root (as CI does), and otherwise stops at once, naming the one command
 # that installs it. A package counts as present when what the tests use is: an executable
 # `chromium` (or `chromium-browser`), a font fontconfig lists for Chinese (any, not only Noto),
-# PostgreSQL's initdb (PG_BIN, or /usr/lib/postgresql/*/bin), `promtool`.
+# Pango's libraries where the dynamic linker finds them, PostgreSQL's initdb (PG_BIN, or
+# /usr/lib/postgresql/*/bin), `promtool`.
 set -euo pipefail
 
 say() { echo "deps.sh: $*"; }
@@ -28,17 +32,21 @@ has_postgresql() {
   fi
 }
 has_promtool() { command -v promtool >/dev/null 2>&1; }
+# grep reads to the end (no -q): under pipefail an early exit would fail ldconfig with SIGPIPE.
+has_library() { /sbin/ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }
 
 missing() {
   has_chromium || echo chromium
   has_cjk_font || echo fonts-noto-cjk
+  has_library 'libpango-1\.0\.so\.0 ' || echo libpango-1.0-0
+  has_library 'libpangoft2-1\.0\.so\.0 ' || echo libpangoft2-1.0-0
   has_postgresql || echo postgresql
   has_promtool || echo prometheus
 }
 
 mapfile -t packages < <(missing)
 if ((${#packages[@]} == 0)); then
-  say "chromium, a CJK font, postgresql and promtool are installed"
+  say "chromium, a CJK font, Pango, postgresql and promtool are installed"
   exit 0
 fi
 

@@ -13,9 +13,16 @@ from typing import Any
 from uuid import UUID
 
 from hub.audit.history import AuditError, history_for, parse_case_ref, parse_moment
-from hub.audit.render import EXPORT_FORMATS, HISTORY_FORMATS, render_export, render_history
+from hub.audit.render import (
+    EXPORT_FORMATS,
+    HISTORY_FORMATS,
+    export_pdf,
+    render_export,
+    render_history,
+)
 from hub.audit.verify import damaged_records, verify_all, verify_case
 from hub.i18n import Lang, check_lang
+from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
 from hub.settings import Settings
@@ -59,7 +66,11 @@ def register(subparsers: Any) -> None:
 
     exp = verbs.add_parser("export", help="write a case's full record to a self-contained file")
     exp.add_argument("case_ref", metavar="CASE_REF", help=ref_help)
-    exp.add_argument("--format", default="json", help="json (default), csv or html")
+    exp.add_argument(
+        "--format",
+        default="json",
+        help="json (default), csv, html (the case file) or pdf (the case file, A4)",
+    )
     exp.add_argument("--lang", default="zh", help="zh (default) or en")
     exp.add_argument("--out", type=Path, help="the file (default: ./case-<agency>-<number>.<ext>)")
     _as_option(exp)
@@ -108,13 +119,38 @@ def _open_app(settings: Settings) -> AbstractContextManager[Any]:
     return open_existing_hub(settings)
 
 
-def _write(text: str, out: Path | None) -> None:
+def _names(app: Any) -> Names:
+    """The directory's agency names, for the case file's words."""
+    return Names.from_directory(app.directory())
+
+
+def _agencies_of(entries: list[Any]) -> set[str]:
+    """Every agency a case's timeline entries name: actors, recipients, addressees."""
+    found: set[str] = set()
+    for entry in entries:
+        found.update(entry.participants)
+        found.add(entry.actor_agency or "")
+        for key in ("owning_agency", "addressee", "agency", "agency_id"):
+            found.add(entry.text(key))
+        found.update(entry.strings("participants"))
+        found.update(entry.strings("notice_recipients"))
+        major = entry.mapping("major") or {}
+        found.update(str(a) for a in major.get("recipients") or ())
+    return found - {""}
+
+
+def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
+        if isinstance(text, bytes):
+            raise AuditError("a PDF goes to a file: give --out FILE.pdf")
         sys.stdout.write(text)
         return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            out.write_bytes(text)
+        else:
+            out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AuditError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out}")
@@ -128,14 +164,18 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     lens = _reader(settings, args.as_agency)
     if args.from_kafka:
         from hub.audit.rebuild import TimelineCase  # noqa: PLC0415 - the broker only when asked
-        from hub.audit.timeline import case_entries  # noqa: PLC0415
+        from hub.audit.timeline import agency_names, case_entries  # noqa: PLC0415
 
-        source = TimelineCase(ref.case_id, case_entries(settings, ref.case_id))
+        entries = case_entries(settings, ref.case_id)
+        source = TimelineCase(ref.case_id, entries)
         found = history_for(source, ref, lens, as_of=as_of, version=args.version)
+        named = _agencies_of(entries) | {args.as_agency or ""}
+        names = Names(agency_names(settings, named - {""}))
     else:
         with _open_app(settings) as app:
             found = history_for(app, ref, lens, as_of=as_of, version=args.version)
-    _write(render_history(found, fmt, lang), args.out)
+            names = _names(app)
+    _write(render_history(found, fmt, lang, names), args.out)
     return 0
 
 
@@ -262,6 +302,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     with _open_app(settings) as app:
         found = history_for(app, ref, lens)
         verdict = verify_case(app, ref)
+        names = _names(app)
     out = args.out or Path(f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{fmt}")
-    _write(render_export(found, verdict, fmt, lang), out)
+    if fmt == "pdf":
+        _write(export_pdf(found, verdict, lang, names), out)
+    else:
+        _write(render_export(found, verdict, fmt, lang, names), out)
     return 0 if verdict.ok else 1

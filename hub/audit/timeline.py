@@ -10,7 +10,7 @@ decoding.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -39,9 +39,15 @@ def _where(settings: Settings) -> str:
 
 
 def timeline_records(
-    settings: Settings, key: bytes | None = None, *, timeout_s: float = READ_TIMEOUT_S
+    settings: Settings,
+    key: bytes | None = None,
+    *,
+    timeout_s: float = READ_TIMEOUT_S,
+    keys: Collection[bytes] | None = None,
 ) -> Iterator[tuple[int, int, TimelineEntry]]:
-    """(partition, offset, entry) of every committed timeline record (of ``key`` if given)."""
+    """(partition, offset, entry) of every committed timeline record (of ``key``, or of one of
+    ``keys``, if given)."""
+    wanted = None if key is None and keys is None else {*(keys or ()), *([key] if key else [])}
     try:
         with open_reader(settings, client_id="casehub-audit") as consumer:
             parts = partitions_of(consumer, TIMELINE)
@@ -50,7 +56,9 @@ def timeline_records(
 
             def keep(record: Record) -> bool:
                 # Other cases' records are skipped before decoding.
-                return record.offset < ends[record.partition] and (key is None or record.key == key)
+                return record.offset < ends[record.partition] and (
+                    wanted is None or record.key in wanted
+                )
 
             records = read_partitions(
                 consumer, {(TIMELINE, p): BEGINNING for p in parts}, timeout_s=timeout_s, keep=keep
@@ -83,6 +91,17 @@ def case_entries(settings: Settings, case_id: UUID) -> list[TimelineEntry]:
 
 #: Where a record sits on the timeline: (partition, offset).
 Position = tuple[int, int]
+
+
+def agency_names(settings: Settings, agencies: Collection[str]) -> dict[str, tuple[str, str]]:
+    """(中文名, English name) of each of ``agencies`` the timeline's directory events admitted:
+    a history rebuilt from the timeline names agencies as the store's directory would."""
+    names: dict[str, tuple[str, str]] = {}
+    keys = {a.encode() for a in agencies if a}
+    for _, _, entry in timeline_records(settings, keys=keys):
+        if entry.event_type == "Directory.AgencyAdmitted" and entry.agency_id:
+            names[entry.agency_id] = (entry.text("name_zh"), entry.text("name_en"))
+    return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.cases.context import Agencies, Meta
 from hub.errors import NotAuthorized, RuleViolation, UnknownAgency
+from hub.rules.clocks import local_date
 from hub.vocabulary import AgencyRole, DocumentRef
 
 PROCURATORATE = AgencyRole.PROCURATORATE
@@ -53,6 +54,16 @@ class Deadline:
     def is_late(self) -> bool:
         """True once a miss of the current due day is on the record."""
         return self.due_date in self.missed
+
+    @property
+    def state(self) -> str:
+        """open, overdue, met, met_late or cancelled (see ``DeadlineView.state``)."""
+        if self.met_at is not None:
+            late = self.is_late or local_date(self.met_at) > self.due_date
+            return "met_late" if late else "met"
+        if self.closed:
+            return "cancelled"
+        return "overdue" if self.is_late else "open"
 
     def meet(self, at: datetime) -> None:
         self.closed = True

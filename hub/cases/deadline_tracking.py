@@ -102,7 +102,15 @@ def open_deadlines(load: Callable[[UUID], Any]) -> list[DeadlineView]:
         bucket = load_or_none(load, DeadlineDay.start(day).id)
         if isinstance(bucket, DeadlineDay):
             views.extend(
-                DeadlineView(e.case_id, e.kind, e.target_id, e.agency, day, e.missed)
+                DeadlineView(
+                    e.case_id,
+                    e.kind,
+                    e.target_id,
+                    e.agency,
+                    day,
+                    e.missed,
+                    state="overdue" if e.missed else "open",
+                )
                 for e in bucket.entries.values()
             )
     return views

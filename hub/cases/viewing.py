@@ -76,7 +76,17 @@ def case_view(case: Case) -> v.CaseView:
         ),
         recommendations=tuple(_recommendation_view(case, rid) for rid in case.recommendations),
         deadlines=tuple(
-            v.DeadlineView(case.id, d.kind, d.target_id, d.agency, d.due_date, d.is_late)
+            v.DeadlineView(
+                case.id,
+                d.kind,
+                d.target_id,
+                d.agency,
+                d.due_date,
+                d.is_late,
+                d.provisional,
+                d.state,
+                d.met_at,
+            )
             for d in case.deadlines.values()
         ),
     )

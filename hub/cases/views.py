@@ -147,6 +147,11 @@ class DeadlineView:
     agency: str
     due_date: date
     missed: bool  # a DeadlineMissed for this due date is on the record
+    provisional: bool = False
+    #: Where the obligation stands: open, overdue (a miss is on the record and it is not yet
+    #: done), met, met_late (done after its due day), cancelled (withdrawn or closed undone).
+    state: str = "open"
+    met_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

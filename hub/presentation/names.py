@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from hub.cases.views import DirectoryView
 from hub.i18n import Lang, agency_label
 
 
@@ -21,6 +22,11 @@ class Names:
     agencies: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: case id -> ``owning-agency/case-number``.
     cases: Mapping[UUID, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_directory(cls, directory: DirectoryView) -> Names:
+        """The agencies' names as the directory records them."""
+        return cls({a.agency_id: (a.name_zh, a.name_en) for a in directory.agencies})
 
     def agency(self, agency_id: str, lang: Lang) -> str:
         """The agency's name in ``lang`` (its id when the directory does not name it)."""

@@ -40,6 +40,7 @@ from hub.i18n import Lang, agency_label, t
 from hub.kafka.records import Record
 from hub.logging import get_logger
 from hub.presentation.assessment_report import render
+from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR
 from hub.privacy.reveal_views import ReadingLens
 from hub.rules.clocks import TIMEZONE, local_date
@@ -271,6 +272,7 @@ def write_case_exports(app: Any, store: ViewStore, run_dir: Path, settings: Sett
     clearances."""
     published = _published_heads(store)
     lens = ReadingLens.for_settings(settings, AUDITOR)
+    names = Names.from_directory(app.directory())
     written = []
     for ref in CASES:
         case = _case_ref(ref.owning_agency, ref.case_number)
@@ -279,7 +281,8 @@ def write_case_exports(app: Any, store: ViewStore, run_dir: Path, settings: Sett
         for lang in ("zh", "en"):
             name = f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{lang}.html"
             path = run_dir / name
-            path.write_text(render_export(found, verdict, "html", lang), encoding="utf-8")
+            page = render_export(found, verdict, "html", lang, names)
+            path.write_text(page, encoding="utf-8")
             written.append(path)
     return written
 

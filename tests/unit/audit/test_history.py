@@ -65,7 +65,7 @@ class TestOutput:
         """Three formats of the same history; JSON carries state and events, HTML is one page."""
         found = history(story_app, food, version=5)
         table = render_history(found, "table", "en")
-        assert "version 5 / 17" in table
+        assert "version:        5 / 17" in table
         assert "notice acknowledged" in table
         data = json.loads(render_history(found, "json", "zh"))
         assert data["version"] == 5
@@ -83,7 +83,7 @@ class TestCommandLine:
         """`casehub audit history REF --as-of T --lang en` prints the case then."""
         assert main(["audit", "history", FOOD, "--as-of", "2026-04-02", "--lang", "en"]) == 0
         out = capsys.readouterr().out
-        assert "version 13 / 17" in out
+        assert "version:        13 / 17" in out
         assert "recommendation served" in out
 
     @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+import sys
 
 import pytest
 
@@ -108,7 +109,18 @@ class TestExport:
         assert "<script" not in text
 
     @pytest.mark.usefixtures("data_dir")
+    def test_a_pdf_without_weasyprint_names_what_to_install(self, tmp_path, monkeypatch, capsys):
+        """No WeasyPrint on the machine: one line naming the extra, exit 2, no file."""
+        monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` fails
+        out = tmp_path / "food.pdf"
+        assert main(["audit", "export", FOOD, "--format", "pdf", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "a PDF export needs WeasyPrint: pip install 'casehub[server]'" in err
+        assert "Traceback" not in err
+        assert not out.exists()
+
+    @pytest.mark.usefixtures("data_dir")
     def test_an_unknown_export_format_is_refused(self, capsys):
-        """--format pdf: one line, exit 2, no file."""
-        assert main(["audit", "export", FOOD, "--format", "pdf"]) == 2
-        assert "unknown format 'pdf'" in capsys.readouterr().err
+        """--format docx: one line, exit 2, no file."""
+        assert main(["audit", "export", FOOD, "--format", "docx"]) == 2
+        assert "unknown format 'docx'" in capsys.readouterr().err
