@@ -10,7 +10,9 @@
   participants cleared for it;
 - a directory event → ``casehub.timeline`` (key: the agency it is about) and that agency's feed;
 - ``InboundEvent.Accepted`` (one per accepted inbound event id) → an ACCEPTED receipt on the
-  sender's feed;
+  sender's feed, naming the topic, partition and offset the event came from;
+- ``InboundEvent.Resent`` (an exact resend of an accepted event id) → a DUPLICATE receipt on
+  the sender's feed: the original's case, version, hash and origin, and the resend's origin;
 - ``Rejection.Recorded`` → ``casehub.deadletter`` (key: the source topic/partition/offset) and
   a REJECTED receipt on the sender's feed.
 
@@ -127,6 +129,7 @@ class RecordMapper:
         self._case_event = Case.Event
         self._directory_event = Directory.Event
         self._accepted = InboundEvent.Accepted
+        self._resent = InboundEvent.Resent
         self._rejected = Rejection.Recorded
         self.case_states = case_states
         self.sender_of = sender_of
@@ -150,6 +153,8 @@ class RecordMapper:
             return self._directory(notification_id, event)
         if isinstance(event, self._accepted):
             return self._receipt_accepted(notification_id, event)
+        if isinstance(event, self._resent):
+            return self._receipt_duplicate(notification_id, event)
         if isinstance(event, self._rejected):
             return self._rejection(notification_id, event)
         return []
@@ -221,9 +226,8 @@ class RecordMapper:
     # --- receipts and dead letters --------------------------------------------------------------
     def _receipt_accepted(self, nid: int, event: Any) -> list[OutRecord]:
         key = (event.aggregate_id, event.aggregate_version)
-        sender = (
-            getattr(event, "sender_agency", "") or self._senders.get(key) or self.sender_of(*key)
-        )
+        # An entry stored before version 2 has no sender: the recorded event's actor is it.
+        sender = event.sender_agency or self._senders.get(key) or self.sender_of(*key)
         if not self.is_agency(sender):
             return []
         receipt = {
@@ -231,12 +235,38 @@ class RecordMapper:
             "status": "ACCEPTED",
             "event_id": event.event_id,
             "sender_agency": sender,
-            "source_topic": getattr(event, "source", "") or "",
-            "source_partition": int(getattr(event, "partition", -1)),
-            "source_offset": int(getattr(event, "offset", -1)),
+            "source_topic": event.source,
+            "source_partition": event.partition,
+            "source_offset": event.offset,
             "case_id": event.case_id,
             "version": event.aggregate_version,
             "event_hash": event.event_hash or "",
+            "recorded_at": aware(event.timestamp),
+        }
+        value = self.encode(RECEIPT, receipt)
+        return self._out(
+            [feed_topic(sender)], str(event.event_id), RECEIPT, value, nid, record=receipt
+        )
+
+    def _receipt_duplicate(self, nid: int, event: Any) -> list[OutRecord]:
+        sender = event.sender_agency
+        if not self.is_agency(sender):
+            return []
+        receipt = {
+            "notification_id": nid,
+            "status": "DUPLICATE",
+            "event_id": event.event_id,
+            "sender_agency": sender,
+            "source_topic": event.source,
+            "source_partition": event.partition,
+            "source_offset": event.offset,
+            "case_id": event.case_id,
+            "version": event.aggregate_version,
+            "event_hash": event.event_hash or "",
+            "original_source_topic": event.original_source,
+            "original_source_partition": event.original_partition,
+            "original_source_offset": event.original_offset,
+            "message": "accepted before with the same content: nothing was recorded again",
             "recorded_at": aware(event.timestamp),
         }
         value = self.encode(RECEIPT, receipt)
