@@ -17,8 +17,9 @@
   a REJECTED receipt on the sender's feed.
 
 Everything else in the log (partition leases, deadline indexes, snapshots) publishes nothing.
-What a timeline record and a dead letter hold, and which agencies an event reaches, is the
-outbound contract's (``hub.outbound``); this module picks the topics, keys, headers and masking.
+What a timeline record, a receipt and a dead letter hold, and which agencies an event reaches,
+is the outbound contract's (``hub.outbound``); this module picks the topics, keys, headers and
+masking.
 Every record carries its notification id in the ``casehub-notification-id`` header and in its
 body. Values use the outbound schemas ``schemas/casehub.hub.*`` in single-object encoding.
 """
@@ -37,20 +38,25 @@ from uuid import UUID, uuid5
 from hub.cases.hashing import canonical_json
 from hub.ids import CASE_NAMESPACE
 from hub.outbound.deadletter import DEAD_LETTER, dead_letter_record
+from hub.outbound.receipt import (
+    RECEIPT,
+    accepted_receipt,
+    duplicate_receipt,
+    rejected_receipt,
+)
 from hub.outbound.recipients import (
     CaseStates,
     directory_recipients,
     event_recipients,
     participants_of,
 )
-from hub.outbound.timeline import TIMELINE_EVENT, aware, directory_subject, timeline_record
+from hub.outbound.timeline import TIMELINE_EVENT, directory_subject, timeline_record
 from hub.privacy.access import AccessPolicy, effective_level, masked_payload
 from hub.topics import DEADLETTER, TIMELINE, feed_topic
 
 HEADER_NOTIFICATION_ID = "casehub-notification-id"
 HEADER_RECORD_TYPE = "casehub-record-type"
 
-RECEIPT = "casehub.hub.Receipt"
 RELAY_POSITION_RECORD = "casehub.hub.RelayPosition"
 
 #: Stored-event topic prefixes of the notifications the relay publishes something for (see the
@@ -228,85 +234,28 @@ class RecordMapper:
         key = (event.aggregate_id, event.aggregate_version)
         # An entry stored before version 2 has no sender: the recorded event's actor is it.
         sender = event.sender_agency or self._senders.get(key) or self.sender_of(*key)
-        if not self.is_agency(sender):
-            return []
-        receipt = {
-            "notification_id": nid,
-            "status": "ACCEPTED",
-            "event_id": event.event_id,
-            "sender_agency": sender,
-            "source_topic": event.source,
-            "source_partition": event.partition,
-            "source_offset": event.offset,
-            "case_id": event.case_id,
-            "version": event.aggregate_version,
-            "event_hash": event.event_hash or "",
-            "recorded_at": aware(event.timestamp),
-        }
-        value = self.encode(RECEIPT, receipt)
-        return self._out(
-            [feed_topic(sender)], str(event.event_id), RECEIPT, value, nid, record=receipt
-        )
+        return self._receipt(sender, str(event.event_id), accepted_receipt(nid, event, sender))
 
     def _receipt_duplicate(self, nid: int, event: Any) -> list[OutRecord]:
-        sender = event.sender_agency
+        return self._receipt(
+            event.sender_agency, str(event.event_id), duplicate_receipt(nid, event)
+        )
+
+    def _receipt(self, sender: str, key: str, receipt: dict[str, Any]) -> list[OutRecord]:
+        """The receipt on ``sender``'s feed; none when the sender is no agency of the directory."""
         if not self.is_agency(sender):
             return []
-        receipt = {
-            "notification_id": nid,
-            "status": "DUPLICATE",
-            "event_id": event.event_id,
-            "sender_agency": sender,
-            "source_topic": event.source,
-            "source_partition": event.partition,
-            "source_offset": event.offset,
-            "case_id": event.case_id,
-            "version": event.aggregate_version,
-            "event_hash": event.event_hash or "",
-            "original_source_topic": event.original_source,
-            "original_source_partition": event.original_partition,
-            "original_source_offset": event.original_offset,
-            "message": "accepted before with the same content: nothing was recorded again",
-            "recorded_at": aware(event.timestamp),
-        }
         value = self.encode(RECEIPT, receipt)
-        return self._out(
-            [feed_topic(sender)], str(event.event_id), RECEIPT, value, nid, record=receipt
-        )
+        nid = receipt["notification_id"]
+        return self._out([feed_topic(sender)], key, RECEIPT, value, nid, record=receipt)
 
     def _rejection(self, nid: int, event: Any) -> list[OutRecord]:
         letter = dead_letter_record(nid, event)
-        recorded_at = letter["recorded_at"]
-        origin = {
-            "source_topic": event.source,
-            "source_partition": event.partition,
-            "source_offset": event.offset,
-        }
         key = f"{event.source}/{event.partition}/{event.offset}"
         out = self._out(
             [DEADLETTER], key, DEAD_LETTER, self.encode(DEAD_LETTER, letter), nid, record=letter
         )
-        if self.is_agency(event.sender_agency or ""):
-            receipt = {
-                "notification_id": nid,
-                "status": "REJECTED",
-                "event_id": event.event_id,
-                "sender_agency": event.sender_agency,
-                **origin,
-                "reason_code": event.reason_code,
-                "message": event.message,
-                "rejection_id": event.originator_id,
-                "recorded_at": recorded_at,
-            }
-            out += self._out(
-                [feed_topic(event.sender_agency)],
-                key,
-                RECEIPT,
-                self.encode(RECEIPT, receipt),
-                nid,
-                record=receipt,
-            )
-        return out
+        return out + self._receipt(event.sender_agency or "", key, rejected_receipt(nid, event))
 
 
 # --- records the relay cannot publish -------------------------------------------------------

@@ -10,7 +10,9 @@ import hashlib
 import io
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import fastavro
 import pytest
@@ -19,14 +21,18 @@ from case_builders import MARKET, World
 from hub.cases import commands as c
 from hub.cases.indexes import InboundEvent
 from hub.cases.views import Accepted, Duplicate, Rejected
-from hub.codec import decode_record, default_catalog
+from hub.codec import decode_record, default_catalog, encode_record
 from hub.codec.codec import MAGIC
+from hub.errors import SchemaError
 from hub.ids import event_index_id
-from hub.relay.records import RECEIPT, CaseStates, RecordMapper
+from hub.outbound.receipt import RECEIPT, receipt_entry
+from hub.outbound.wire import receipt_from_record
+from hub.relay.records import CaseStates, RecordMapper
 from hub.topics import feed_topic
 from relay_mapping import relay_records
 
 TOPIC = "casehub.agency.market-regulation.events"
+AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 def _receipts(world: World) -> list[dict[str, Any]]:
@@ -179,6 +185,78 @@ class TestDuplicateReceipts:
         assert isinstance(outcome, Rejected)
         assert outcome.reason_code == "conflicting_duplicate"
         assert [r["status"] for r in _receipts(world)] == ["ACCEPTED", "REJECTED"]
+
+
+class TestReadingReceiptsBack:
+    def test_each_status_reads_back_into_an_entry_with_its_origins(self, world):
+        """ACCEPTED, DUPLICATE and REJECTED receipts, decoded from the relay's bytes."""
+        first = _register(world, c.Origin(TOPIC, 0, 1))
+        accepted = world.hub.execute(first)
+        assert isinstance(accepted, Accepted)
+        world.hub.execute(replace(first, origin=c.Origin(TOPIC, 0, 2)))
+        world.hub.execute(replace(first, origin=c.Origin(TOPIC, 0, 3), content_hash="f" * 64))
+        values = [
+            r.value
+            for _, _, records in relay_records(world.hub)
+            for r in records
+            if r.record_type == RECEIPT
+        ]
+        entries = [receipt_from_record(v) for v in values]
+        assert [(e.status, e.source, e.original_source) for e in entries] == [
+            ("ACCEPTED", (TOPIC, 0, 1), ("", -1, -1)),
+            ("DUPLICATE", (TOPIC, 0, 2), (TOPIC, 0, 1)),
+            ("REJECTED", (TOPIC, 0, 3), ("", -1, -1)),
+        ]
+        event_id = str(first.command.envelope.event_id)
+        assert {e.event_id for e in entries} == {event_id}
+        assert [(e.case_id, e.version) for e in entries[:2]] == [(str(accepted.case_id), 1)] * 2
+        assert entries[1].message
+        assert entries[2].reason_code == "conflicting_duplicate"
+        assert entries[2].rejection_id is not None
+
+    def test_a_v1_receipt_reads_back_with_no_original(self):
+        """A receipt written with v1 (before DUPLICATE) reads back; its original is unknown."""
+        raw = encode_record(
+            RECEIPT,
+            {
+                "notification_id": 4,
+                "status": "ACCEPTED",
+                "sender_agency": MARKET,
+                "recorded_at": AT,
+            },
+            version=1,
+        )
+        entry = receipt_from_record(raw)
+        assert (entry.status, entry.source, entry.original_source) == (
+            "ACCEPTED",
+            ("", -1, -1),
+            ("", -1, -1),
+        )
+
+    def test_another_record_is_not_taken_for_a_receipt(self):
+        """A dead letter given as a receipt: SchemaError naming both record types."""
+        raw = encode_record(
+            "casehub.hub.DeadLetter",
+            {
+                "notification_id": 1,
+                "rejection_id": UUID(int=1),
+                "reason_code": "bad_avro",
+                "message": "m",
+                "source_topic": TOPIC,
+                "source_partition": 0,
+                "source_offset": 1,
+                "sender_agency": MARKET,
+                "raw_base64": "",
+                "recorded_at": AT,
+            },
+        )
+        with pytest.raises(SchemaError, match=r"expected a casehub\.hub\.Receipt record, got "):
+            receipt_from_record(raw)
+
+    def test_a_receipt_entry_needs_its_fields(self):
+        """A record without its status is refused with the missing field named."""
+        with pytest.raises(KeyError, match="status"):
+            receipt_entry({"notification_id": 1, "sender_agency": MARKET, "recorded_at": 0})
 
 
 class TestReceiptSchema:
