@@ -255,7 +255,9 @@ original's is in `original_source_*`). `""` and `-1` mean unknown: an event acce
 the hub kept the origin, or one that did not come from Kafka. A record Kafka delivers twice
 from the same place gets one receipt; a resend with the same `event_id` and different content
 is `REJECTED` as `conflicting_duplicate`. `notification_id` orders receipts and tells a
-repeated delivery of one receipt from a new one.
+repeated delivery of one receipt from a new one. In Python,
+`hub.outbound.wire.receipt_from_record(value)` reads a receipt of any version into a
+`ReceiptEntry` (`status`, `source` and `original_source` as `(topic, partition, offset)`, …).
 
 Receipt v2 added `DUPLICATE` and `original_source_*`; its status enum has the default
 `UNKNOWN` (never written), so a reader on v2 reads any status a later version adds. A reader
