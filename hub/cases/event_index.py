@@ -55,32 +55,35 @@ class EventIndex:
             raise ConflictingDuplicate(
                 f"event {envelope.event_id} was accepted before with different content"
             )
-        entry = uow.get(index_id, InboundEvent)  # whole, with the resends recorded so far
-        assert entry is not None
-        if entry.resent(
+        if prior.resent(
             recorded_at=clock(),
             origin=origin_of(inbound.origin),
             sender_agency=envelope.sender_agency,
         ):
-            uow.collect(entry)
+            uow.collect(prior)
         return Duplicate(envelope.event_id, prior.case_id, prior.aggregate_version)
 
     def prior(self, uow: UnitOfWork, index_id: UUID) -> InboundEvent | None:
         """The index entry, from the unit of work if it holds it, else from the store (skipped
-        when the batch's prefetch knows it is not there)."""
+        when the batch's prefetch knows it is not there); one read from the store puts it in
+        the unit of work, whole, so a resend can be recorded on it."""
         if index_id in uow.loaded:
             return uow.get(index_id, InboundEvent)
         if uow.exists(index_id) is False:
             return None
-        return self.read(index_id)
+        found = self.read(index_id)
+        if found is not None:
+            uow.add(found)
+        return found
 
     def read(self, index_id: UUID) -> InboundEvent | None:
-        """The entry is one event: read without the repository's snapshot lookup."""
-        for event in self._events.get(index_id, limit=1):
-            found = event.mutate(None)  # type: ignore[attr-defined]
-            assert isinstance(found, InboundEvent)
-            return found
-        return None
+        """The entry and its resends: a few events, read without the repository's snapshot
+        lookup (the entry is never snapshotted)."""
+        found: InboundEvent | None = None
+        for event in self._events.get(index_id):
+            found = event.mutate(found)  # type: ignore[attr-defined]
+        assert found is None or isinstance(found, InboundEvent)
+        return found
 
     @staticmethod
     def entry(
