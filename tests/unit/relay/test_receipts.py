@@ -83,9 +83,11 @@ class TestAcceptedReceipts:
     def test_an_entry_stored_before_the_origin_was_kept_still_reads_and_maps(self, world):
         """A version-1 ``Accepted`` (no origin, no sender) upcasts; its receipt says "unknown"
         and names the sender from the recorded event."""
-        outcome = world.hub.execute(_register(world, c.Origin(TOPIC, 0, 5)))
+        inbound = _register(world, c.Origin(TOPIC, 0, 5))
+        outcome = world.hub.execute(inbound)
         app = world.hub
-        stored = next(iter(app.events.get(event_index_id(_event_id(app)), limit=1)))
+        index_id = event_index_id(inbound.command.envelope.event_id)
+        stored = next(iter(app.events.get(index_id, limit=1)))
         current = app.mapper.to_stored_event(stored)
         state = app.mapper.transcoder.decode(current.state)
         for name in ("source", "partition", "offset", "sender_agency", "class_version"):
@@ -116,16 +118,6 @@ class TestAcceptedReceipts:
             -1,
         )
         assert (receipt["case_id"], receipt["version"]) == (outcome.case_id, 1)
-
-
-def _event_id(app: Any) -> Any:
-    [event_id] = [
-        e.event_id
-        for n in app.recorder.select_notifications(start=1, limit=100)
-        if n.topic.endswith("InboundEvent.Accepted")
-        for e in [app.mapper.to_domain_event(n)]
-    ]
-    return event_id
 
 
 class TestDuplicateReceipts:
