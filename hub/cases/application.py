@@ -349,7 +349,7 @@ class CaseHub(Application[UUID]):
         # Stored and compared keyed: an unkeyed hash of a record naming a person would let
         # anyone holding a guess confirm it.
         digest = self.personal_data.keyed_content_hash(inbound.content_hash)
-        duplicate = self.event_index.duplicate(uow, envelope.event_id, digest, inbound.content_hash)
+        duplicate = self.event_index.duplicate(uow, inbound, digest, self.clock)
         if duplicate is not None:
             return duplicate
         if envelope.occurred_at.tzinfo is None:
@@ -366,7 +366,7 @@ class CaseHub(Application[UUID]):
             aggregate = case
             outcome = Accepted(envelope.event_id, case.id, case.version, case.chain_head)
         index = self.event_index.entry(
-            envelope.event_id,
+            inbound,
             digest=digest,
             command=cmd,
             aggregate_id=aggregate.id,

@@ -4,7 +4,10 @@
 the events it caused, for every accepted inbound event: a resend with the same content hash is
 a duplicate (the stored outcome is returned), with a different hash a ConflictingDuplicate.
 Creating it twice fails on the store's unique (id, version) key, so even two hub instances
-cannot both accept one event id.
+cannot both accept one event id. Since version 2, ``Accepted`` keeps the record's origin (Kafka
+topic, partition, offset) and the sender, for the ACCEPTED receipt; an entry stored before
+reads as ``NO_ORIGIN``. Each exact resend from another origin appends ``Resent`` (the relay's
+DUPLICATE receipt), in the same transaction as the resend's tracking position.
 
 ``Rejection`` (id ``uuid5(NS, "rejection/<source>/<partition>/<offset>")``) records an inbound
 record the hub refused or could not decode, with its raw bytes, for the dead-letter relay.
@@ -21,11 +24,17 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+#: The origin of a record that did not come from Kafka (or whose origin was not kept):
+#: the receipt schema's "unknown" values.
+NO_ORIGIN: tuple[str, int, int] = ("", -1, -1)
+
 
 class InboundEvent(Aggregate):
-    """The outcome of one accepted inbound event id."""
+    """The outcome of one accepted inbound event id, and every exact resend of it since."""
 
     class Accepted(Aggregate.Created):
+        class_version = 2
+
         event_id: UUID
         content_hash: str
         command_type: str
@@ -33,6 +42,18 @@ class InboundEvent(Aggregate):
         case_id: UUID | None
         aggregate_version: int
         event_hash: str
+        #: Where the accepted record came from (``NO_ORIGIN`` when it was not a Kafka record,
+        #: or was recorded before version 2 kept it).
+        source: str
+        partition: int
+        offset: int
+        sender_agency: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # recorded before the origin was kept: the receipt says "unknown" ("" and -1)
+            state["source"], state["partition"], state["offset"] = NO_ORIGIN
+            state["sender_agency"] = ""
 
         def apply(self, aggregate: Any) -> None:
             index = cast("InboundEvent", aggregate)
@@ -43,6 +64,33 @@ class InboundEvent(Aggregate):
             index.case_id = self.case_id
             index.aggregate_version = self.aggregate_version
             index.event_hash = self.event_hash
+            index.source = self.source
+            index.partition = self.partition
+            index.offset = self.offset
+            index.sender_agency = self.sender_agency
+            index.origins = [(self.source, self.partition, self.offset)]
+
+    class Resent(Aggregate.Event):
+        """The same event id arrived again with the same content: nothing changed, but the
+        sender gets a DUPLICATE receipt. Self-contained, so the relay maps it on its own: the
+        original outcome (case, version, hash, origin) and this resend's origin."""
+
+        event_id: UUID
+        aggregate_id: UUID
+        case_id: UUID | None
+        aggregate_version: int
+        event_hash: str
+        original_source: str
+        original_partition: int
+        original_offset: int
+        source: str
+        partition: int
+        offset: int
+        sender_agency: str
+
+        def apply(self, aggregate: Any) -> None:
+            index = cast("InboundEvent", aggregate)
+            index.origins.append((self.source, self.partition, self.offset))
 
     @classmethod
     def accept(
@@ -57,8 +105,12 @@ class InboundEvent(Aggregate):
         case_id: UUID | None,
         aggregate_version: int,
         event_hash: str,
+        origin: tuple[str, int, int],
+        sender_agency: str,
     ) -> InboundEvent:
-        """The index entry of an event accepted at ``recorded_at`` (id: ``event_index_id``)."""
+        """The index entry of an event accepted at ``recorded_at`` (id: ``event_index_id``),
+        that came from ``origin`` (source, partition, offset)."""
+        source, partition, offset = origin
         return cls._create(
             cls.Accepted,
             id=index_id,
@@ -70,7 +122,37 @@ class InboundEvent(Aggregate):
             case_id=case_id,
             aggregate_version=aggregate_version,
             event_hash=event_hash,
+            source=source,
+            partition=partition,
+            offset=offset,
+            sender_agency=sender_agency,
         )
+
+    def resent(
+        self, *, recorded_at: datetime, origin: tuple[str, int, int], sender_agency: str
+    ) -> bool:
+        """Record an exact resend that came from ``origin``; False (nothing recorded) when a
+        record from that origin was seen before (the same record delivered again)."""
+        if origin in self.origins:
+            return False
+        source, partition, offset = origin
+        self.trigger_event(
+            self.Resent,
+            timestamp=recorded_at,
+            event_id=self.event_id,
+            aggregate_id=self.aggregate_id,
+            case_id=self.case_id,
+            aggregate_version=self.aggregate_version,
+            event_hash=self.event_hash,
+            original_source=self.source,
+            original_partition=self.partition,
+            original_offset=self.offset,
+            source=source,
+            partition=partition,
+            offset=offset,
+            sender_agency=sender_agency or self.sender_agency,
+        )
+        return True
 
     if TYPE_CHECKING:
         event_id: UUID
@@ -80,6 +162,12 @@ class InboundEvent(Aggregate):
         case_id: UUID | None
         aggregate_version: int
         event_hash: str
+        source: str
+        partition: int
+        offset: int
+        sender_agency: str
+        #: (source, partition, offset) of the accepted record and of every resend recorded.
+        origins: list[tuple[str, int, int]]
 
 
 class Rejection(Aggregate):

@@ -233,6 +233,36 @@ One event per line (JSON Lines; wrapped here for reading):
   double) is refused as `event_too_large`. Both are dead-lettered with a REJECTED receipt on
   the sender's feed, and the events behind them are processed as usual.
 
+## Receipts
+
+For every record it reads from an agency's topic the hub publishes one receipt
+(`casehub.hub.Receipt`, key: the event id, or `topic/partition/offset` for a rejection) on that
+agency's feed, `casehub.feed.<agency-id>`, once the outcome is stored. `status` says what
+happened:
+
+* `ACCEPTED`: the event was recorded; `case_id` (null for directory events), `version` and
+  `event_hash` say where.
+* `REJECTED`: a rule refused it, or it could not be decoded; `reason_code`, `message` and
+  `rejection_id` say why, and the record itself is on `casehub.deadletter`.
+* `DUPLICATE`: the same `event_id` with the same content was accepted before, and nothing is
+  recorded again; `case_id`, `version` and `event_hash` are the original's, and
+  `original_source_topic`, `original_source_partition` and `original_source_offset` say
+  where the original came from.
+
+Every receipt names the record it answers: `source_topic`, `source_partition` and
+`source_offset` are where that record sat on Kafka (for a DUPLICATE: the resend's place, the
+original's is in `original_source_*`). `""` and `-1` mean unknown: an event accepted before
+the hub kept the origin, or one that did not come from Kafka. A record Kafka delivers twice
+from the same place gets one receipt; a resend with the same `event_id` and different content
+is `REJECTED` as `conflicting_duplicate`. `notification_id` orders receipts and tells a
+repeated delivery of one receipt from a new one. In Python,
+`hub.outbound.wire.receipt_from_record(value)` reads a receipt of any version into a
+`ReceiptEntry` (`status`, `source` and `original_source` as `(topic, partition, offset)`, …).
+
+Receipt v2 added `DUPLICATE` and `original_source_*`; its status enum has the default
+`UNKNOWN` (never written), so a reader on v2 reads any status a later version adds. A reader
+still on v1 (no enum default) cannot read a DUPLICATE receipt: read receipts with v2.
+
 ## Content hash
 
 Each inbound event's `content_hash` is the SHA-256 (hex) of the UTF-8 bytes of the canonical

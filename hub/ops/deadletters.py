@@ -10,7 +10,7 @@ the agency of the original topic, then ``process_batch``. Its origin is the orig
 ``#redrive-<n>`` appended to the source, so the attempt is a record of its own:
 
 * the event is now accepted → a normal accepted event (timeline, feeds, an ACCEPTED receipt);
-* it was accepted since (a resend) → ``duplicate``, nothing changes;
+* it was accepted since (a resend) → ``duplicate``: nothing changes but a DUPLICATE receipt;
 * it still fails → a new rejection (its own dead letter and REJECTED receipt) saying why now.
 
 The stored bytes are sealed under the rejection's own key (hub/privacy): redrive opens them

@@ -1,5 +1,6 @@
 """The outbound records as read off the topics: a ``casehub.timeline`` or ``casehub.deadletter``
-value (Avro single-object encoding, ``hub.codec``) decoded into its entry."""
+value, or a receipt from a feed (Avro single-object encoding, ``hub.codec``), decoded into its
+entry."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from hub.codec import decode_record
 from hub.errors import SchemaError
 from hub.outbound.deadletter import DEAD_LETTER, DeadLetterEntry, dead_letter_entry
+from hub.outbound.receipt import RECEIPT, ReceiptEntry, receipt_entry
 from hub.outbound.timeline import TIMELINE_EVENT, TimelineEntry, timeline_entry
 
 
@@ -36,3 +38,12 @@ def dead_letter_from_record(raw: bytes) -> DeadLetterEntry:
         return dead_letter_entry(rec)
     except (KeyError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
         raise SchemaError(f"{DEAD_LETTER}: a field does not fit: {exc!r}") from exc
+
+
+def receipt_from_record(raw: bytes) -> ReceiptEntry:
+    """Decode one receipt from a feed (any version); raises ``SchemaError`` on anything else."""
+    rec = _decode(raw, RECEIPT)
+    try:
+        return receipt_entry(rec)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SchemaError(f"{RECEIPT}: a field does not fit: {exc!r}") from exc

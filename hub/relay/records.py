@@ -10,13 +10,16 @@
   participants cleared for it;
 - a directory event → ``casehub.timeline`` (key: the agency it is about) and that agency's feed;
 - ``InboundEvent.Accepted`` (one per accepted inbound event id) → an ACCEPTED receipt on the
-  sender's feed;
+  sender's feed, naming the topic, partition and offset the event came from;
+- ``InboundEvent.Resent`` (an exact resend of an accepted event id) → a DUPLICATE receipt on
+  the sender's feed: the original's case, version, hash and origin, and the resend's origin;
 - ``Rejection.Recorded`` → ``casehub.deadletter`` (key: the source topic/partition/offset) and
   a REJECTED receipt on the sender's feed.
 
 Everything else in the log (partition leases, deadline indexes, snapshots) publishes nothing.
-What a timeline record and a dead letter hold, and which agencies an event reaches, is the
-outbound contract's (``hub.outbound``); this module picks the topics, keys, headers and masking.
+What a timeline record, a receipt and a dead letter hold, and which agencies an event reaches,
+is the outbound contract's (``hub.outbound``); this module picks the topics, keys, headers and
+masking.
 Every record carries its notification id in the ``casehub-notification-id`` header and in its
 body. Values use the outbound schemas ``schemas/casehub.hub.*`` in single-object encoding.
 """
@@ -35,20 +38,25 @@ from uuid import UUID, uuid5
 from hub.cases.hashing import canonical_json
 from hub.ids import CASE_NAMESPACE
 from hub.outbound.deadletter import DEAD_LETTER, dead_letter_record
+from hub.outbound.receipt import (
+    RECEIPT,
+    accepted_receipt,
+    duplicate_receipt,
+    rejected_receipt,
+)
 from hub.outbound.recipients import (
     CaseStates,
     directory_recipients,
     event_recipients,
     participants_of,
 )
-from hub.outbound.timeline import TIMELINE_EVENT, aware, directory_subject, timeline_record
+from hub.outbound.timeline import TIMELINE_EVENT, directory_subject, timeline_record
 from hub.privacy.access import AccessPolicy, effective_level, masked_payload
 from hub.topics import DEADLETTER, TIMELINE, feed_topic
 
 HEADER_NOTIFICATION_ID = "casehub-notification-id"
 HEADER_RECORD_TYPE = "casehub-record-type"
 
-RECEIPT = "casehub.hub.Receipt"
 RELAY_POSITION_RECORD = "casehub.hub.RelayPosition"
 
 #: Stored-event topic prefixes of the notifications the relay publishes something for (see the
@@ -127,6 +135,7 @@ class RecordMapper:
         self._case_event = Case.Event
         self._directory_event = Directory.Event
         self._accepted = InboundEvent.Accepted
+        self._resent = InboundEvent.Resent
         self._rejected = Rejection.Recorded
         self.case_states = case_states
         self.sender_of = sender_of
@@ -150,6 +159,8 @@ class RecordMapper:
             return self._directory(notification_id, event)
         if isinstance(event, self._accepted):
             return self._receipt_accepted(notification_id, event)
+        if isinstance(event, self._resent):
+            return self._receipt_duplicate(notification_id, event)
         if isinstance(event, self._rejected):
             return self._rejection(notification_id, event)
         return []
@@ -221,62 +232,30 @@ class RecordMapper:
     # --- receipts and dead letters --------------------------------------------------------------
     def _receipt_accepted(self, nid: int, event: Any) -> list[OutRecord]:
         key = (event.aggregate_id, event.aggregate_version)
-        sender = (
-            getattr(event, "sender_agency", "") or self._senders.get(key) or self.sender_of(*key)
+        # An entry stored before version 2 has no sender: the recorded event's actor is it.
+        sender = event.sender_agency or self._senders.get(key) or self.sender_of(*key)
+        return self._receipt(sender, str(event.event_id), accepted_receipt(nid, event, sender))
+
+    def _receipt_duplicate(self, nid: int, event: Any) -> list[OutRecord]:
+        return self._receipt(
+            event.sender_agency, str(event.event_id), duplicate_receipt(nid, event)
         )
+
+    def _receipt(self, sender: str, key: str, receipt: dict[str, Any]) -> list[OutRecord]:
+        """The receipt on ``sender``'s feed; none when the sender is no agency of the directory."""
         if not self.is_agency(sender):
             return []
-        receipt = {
-            "notification_id": nid,
-            "status": "ACCEPTED",
-            "event_id": event.event_id,
-            "sender_agency": sender,
-            "source_topic": getattr(event, "source", "") or "",
-            "source_partition": int(getattr(event, "partition", -1)),
-            "source_offset": int(getattr(event, "offset", -1)),
-            "case_id": event.case_id,
-            "version": event.aggregate_version,
-            "event_hash": event.event_hash or "",
-            "recorded_at": aware(event.timestamp),
-        }
         value = self.encode(RECEIPT, receipt)
-        return self._out(
-            [feed_topic(sender)], str(event.event_id), RECEIPT, value, nid, record=receipt
-        )
+        nid = receipt["notification_id"]
+        return self._out([feed_topic(sender)], key, RECEIPT, value, nid, record=receipt)
 
     def _rejection(self, nid: int, event: Any) -> list[OutRecord]:
         letter = dead_letter_record(nid, event)
-        recorded_at = letter["recorded_at"]
-        origin = {
-            "source_topic": event.source,
-            "source_partition": event.partition,
-            "source_offset": event.offset,
-        }
         key = f"{event.source}/{event.partition}/{event.offset}"
         out = self._out(
             [DEADLETTER], key, DEAD_LETTER, self.encode(DEAD_LETTER, letter), nid, record=letter
         )
-        if self.is_agency(event.sender_agency or ""):
-            receipt = {
-                "notification_id": nid,
-                "status": "REJECTED",
-                "event_id": event.event_id,
-                "sender_agency": event.sender_agency,
-                **origin,
-                "reason_code": event.reason_code,
-                "message": event.message,
-                "rejection_id": event.originator_id,
-                "recorded_at": recorded_at,
-            }
-            out += self._out(
-                [feed_topic(event.sender_agency)],
-                key,
-                RECEIPT,
-                self.encode(RECEIPT, receipt),
-                nid,
-                record=receipt,
-            )
-        return out
+        return out + self._receipt(event.sender_agency or "", key, rejected_receipt(nid, event))
 
 
 # --- records the relay cannot publish -------------------------------------------------------

@@ -6,6 +6,7 @@ outlive the application object (SQLite, PostgreSQL) run ``PersistentStoreContrac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from uuid import uuid4
@@ -16,9 +17,11 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from case_builders import MARKET, PROC, SHA, World, at
 from hub.cases import commands as c
 from hub.cases.application import CaseHub
+from hub.cases.indexes import InboundEvent
 from hub.cases.prefetch import latest_versions
 from hub.cases.sharing import shared_info
 from hub.cases.views import Accepted, Duplicate, Rejected
+from hub.ids import event_index_id
 from hub.vocabulary import CaseRef, DocumentRef, MajorFlag
 
 
@@ -192,6 +195,34 @@ class StoreContract:
 
 class PersistentStoreContract(StoreContract):
     """The contract of a store that outlives the application object."""
+
+    def test_a_resend_is_stored_once_per_origin_and_read_back_by_another_instance(
+        self, w: World, env: dict[str, str]
+    ):
+        """An exact resend's trace (the DUPLICATE receipt) is stored with the origins of the
+        original and the resend; another instance given the same record adds none, given a
+        new resend one, each read back from the store."""
+        w.register()
+        inbound = self.share(w, "I-1")
+        w.hub.execute(inbound)
+        resend = replace(inbound, origin=c.Origin("topic", 3, 70))
+        assert isinstance(w.hub.execute(resend), Duplicate)
+        other = CaseHub(env, clock=w.clock, settings=w.settings)
+        try:
+            assert isinstance(other.execute(resend), Duplicate)
+            assert isinstance(
+                other.execute(replace(resend, origin=c.Origin("topic", 3, 71))), Duplicate
+            )
+            entry = other.repository.get(event_index_id(inbound.command.envelope.event_id))
+            assert isinstance(entry, InboundEvent)
+            assert entry.origins == [
+                (inbound.origin.source, inbound.origin.partition, inbound.origin.offset),
+                ("topic", 3, 70),
+                ("topic", 3, 71),
+            ]
+            assert entry.version == 3
+        finally:
+            other.close()
 
     def test_reopened_store_has_everything(self, w: World, env: dict[str, str]):
         """A new application on the same store sees the cases, directory, index and chain."""
