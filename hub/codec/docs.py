@@ -413,11 +413,14 @@ The hub's brokers run Kafka 4 with SCRAM-SHA-512 (`SASL_SSL` in production, see
 ### 6. What comes back
 
 The hub answers your records on your feed, `casehub.feed.<your agency id>`, with receipts
-(`casehub.hub.Receipt`, exported with the rest). A REJECTED receipt names the reason code
+(`casehub.hub.Receipt`, exported with the rest; read them with its newest version). Every
+receipt names the topic, partition and offset of the record it answers. ACCEPTED gives the
+case version the event became; DUPLICATE answers an exact resend and points at the original
+(its version and where it came from); a REJECTED receipt names the reason code
 (`value_text_mangled`, `bad_magic`, `unknown_schema`, `bad_avro`, `invalid_record`,
-`sender_mismatch`, `record_too_large`, a rule's code, ...) and the topic, partition and offset
-of the record it refused; the record itself is kept as a dead letter the hub's operators can
-redrive once the cause is fixed.
+`sender_mismatch`, `record_too_large`, a rule's code, ...), and the record itself is kept as a
+dead letter the hub's operators can redrive once the cause is fixed. The section "Receipts"
+above describes every field.
 """
 
 
