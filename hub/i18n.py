@@ -359,11 +359,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "deadlines.counted_today": (
         "天数按 {day} 计算（本机今日日期，Asia/Shanghai）",
-        "Days counted from {day} (today's date on this machine, Asia/Shanghai)",
+        "days counted from {day} (today's date on this machine, Asia/Shanghai)",
     ),
     "deadlines.counted_given": (
         "天数按 {day} 计算（由 --today 指定，非本机今日日期）",
-        "Days counted from {day} (given by --today, not today's date on this machine)",
+        "days counted from {day} (given by --today, not today's date on this machine)",
     ),
     "timeline.col.version": ("版本", "Version"),
     "timeline.col.recorded": ("记录时间", "Recorded"),

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from devkit.demo.story import (
     APPLICANT,
@@ -104,7 +105,14 @@ def test_the_missed_reply_deadline_of_jj_2026_02_is_named(runs):
         assert re.search(r"missed: written reply to a recommendation JJ-2026-02", run.stdout)
         assert "记录逾期：检察建议书面回复 JJ-2026-02" in run.stdout
         deadlines = _section(run.stdout, "Open and missed deadlines")
-        assert re.search(r"JJ-2026-02: .*\[deadline missed", deadlines)
+        # The board as `consumers deadlines` prints it: the reply met late, its miss on the
+        # record, the case by its reference and the organ by its name.
+        assert re.search(
+            r"JJ-2026-02 +City Natural Resources Bureau +natural-resources/自然资案〔2026〕014号"
+            r" +2026-06-25 +miss recorded",
+            deadlines,
+        )
+        assert re.search(r"2026-06-15 +met late +7 working day\(s\) late", deadlines)
 
 
 def test_the_ranking_puts_market_regulation_above_natural_resources(runs):
@@ -136,6 +144,17 @@ def test_the_html_reports_it_names_exist(runs):
         assert "Ranked scorecard" in text["assessment-2026.en.html"]
         for name, html in text.items():
             assert "market-regulation" in html or "市场监督管理局" in html, name
+
+
+def test_the_land_cases_printable_case_file_is_a_pdf_with_its_chinese_title(runs):
+    """The run names a PDF case file of the land case; its Chinese title reads back as text and
+    its classification is on every page."""
+    for run in runs:
+        (pdf,) = re.findall(r": (/\S+\.pdf)$", run.stdout, re.MULTILINE)
+        pages = PdfReader(pdf).pages
+        assert len(pages) >= 2
+        assert "某村民占用耕地建房案" in pages[0].extract_text()
+        assert all("密级" in page.extract_text() for page in pages)
 
 
 def test_the_broker_is_left_running_and_the_way_to_stop_it_is_said(runs):

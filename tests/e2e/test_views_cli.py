@@ -93,7 +93,7 @@ def test_deadlines_in_english_say_the_day_given(run):
         assert words in notice
     assert "City Natural Resources Bureau" in notice
     assert out.splitlines()[-1].endswith(
-        "Days counted from 2026-12-31 (given by --today, not today's date on this machine)"
+        "days counted from 2026-12-31 (given by --today, not today's date on this machine)"
     )
 
 

@@ -24,9 +24,11 @@ from uuid import UUID
 
 from consumers import audit_trail, deadlines, timelines
 from consumers.assessment import organs_and_facts
+from consumers.references import names_of
 from consumers.runner import TOPICS, VIEWS, KafkaViewRunner
 from consumers.store import SQLiteViewStore, ViewStore
-from devkit.demo.console import Console, agency_names
+from consumers.tables import deadlines_table, timeline_table
+from devkit.demo.console import Console
 from devkit.demo.errors import DemoError
 from devkit.demo.labels import sentence
 from devkit.demo.story import CONFIDENTIAL_CASE, FOOD_CASE, LAND_CASE
@@ -34,16 +36,16 @@ from hub.assessment.config import load_config
 from hub.assessment.model import OrganScore
 from hub.assessment.scoring import score_year
 from hub.audit.history import CaseRef, history_for
-from hub.audit.render import render_export
+from hub.audit.render import export_pdf, render_export
 from hub.audit.verify import Verdict, verify_all, verify_case
-from hub.i18n import Lang, agency_label, t
+from hub.i18n import Lang
 from hub.kafka.records import Record
 from hub.logging import get_logger
 from hub.presentation.assessment_report import render
 from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR
 from hub.privacy.reveal_views import ReadingLens
-from hub.rules.clocks import TIMEZONE, local_date
+from hub.rules.clocks import local_date
 from hub.settings import Settings
 
 VIEWS_FILE = "views.sqlite"
@@ -154,22 +156,16 @@ def _published_heads(store: ViewStore) -> dict[str, tuple[int, str]]:
     return heads
 
 
-def print_timelines(app: Any, store: ViewStore, console: Console) -> None:
+def print_timelines(store: ViewStore, console: Console) -> None:
+    """Each case's timeline as ``casehub consumers timeline`` prints it, in each language."""
     console.heading("timelines")
     for ref in CASES:
         case = _case_ref(ref.owning_agency, ref.case_number)
         rows = store.rows(timelines.VIEW, "entries", {"case_id": str(case.case_id)})
-        title = app.get_case(case.case_id).title
-        console.line()
-        console.line(f"{case}  {title}")
-        for row in timelines.timeline_rows(rows, "zh"):
-            prefix = f"  v{row['version']:<3} {_local(row['recorded_at'])}  "
-            console.each(partial(timelines.describe, row), prefix=prefix)
-
-
-def _local(recorded_at: object) -> str:
-    moment = datetime.fromisoformat(str(recorded_at))
-    return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+        names = names_of(store, timelines.VIEW, [str(case.case_id)])
+        for lang in console.langs:
+            console.line()
+            console.line(timeline_table(rows, names, lang, names.case(case.case_id)).rstrip())
 
 
 def timeline_heads(auditor: Settings) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
@@ -208,37 +204,14 @@ def print_verification(
     return verdicts
 
 
-def _deadline_state(s: deadlines.DeadlineStatus, lang: Lang) -> str:
-    if s.status == deadlines.OPEN:
-        state = f"{t('days_remaining', lang)} {s.days_remaining}"
-        if s.days_remaining is not None and s.days_remaining < 0:
-            state = f"{t('overdue', lang)} {s.working_days_late} {t('working_days_late', lang)}"
-    else:
-        closed = f"{t(s.status, lang)} {s.closed_on}"
-        state = f"{closed}, {s.working_days_late} {t('working_days_late', lang)}"
-    missed = f" [{t('Case.DeadlineMissed', lang)}]" if s.missed else ""
-    return state + missed
-
-
 def print_deadlines(store: ViewStore, console: Console, today: date) -> None:
+    """The deadlines board as ``casehub consumers deadlines --today`` prints it."""
     console.heading("deadlines", today=today)
     found = deadlines.read(store, today)
-    if not found:
-        console.say("no_deadlines")
-    for status in found:
-        console.each(partial(_deadline_line, status), prefix=f"  {status.due_date}  ")
-    open_count = sum(1 for s in found if s.status == deadlines.OPEN)
-    console.each(partial(_deadline_counts, open_count, len(found) - open_count), prefix="  ")
-
-
-def _deadline_line(s: deadlines.DeadlineStatus, lang: Lang) -> str:
-    agency = agency_label(s.agency, lang, agency_names())
-    provisional = " *" if s.provisional else ""
-    return f"{agency}  {t(s.kind, lang)} {s.target_id}{provisional}: {_deadline_state(s, lang)}"
-
-
-def _deadline_counts(open_count: int, closed: int, lang: Lang) -> str:
-    return sentence("deadline_counts", lang, open=open_count, closed=closed)
+    names = names_of(store, deadlines.VIEW)
+    for lang in console.langs:
+        console.line()
+        console.line(deadlines_table(found, names, lang, today, given=True).rstrip())
 
 
 def print_ranking(store: ViewStore, console: Console, year: int, run_dir: Path) -> list[Path]:
@@ -284,6 +257,10 @@ def write_case_exports(app: Any, store: ViewStore, run_dir: Path, settings: Sett
             page = render_export(found, verdict, "html", lang, names)
             path.write_text(page, encoding="utf-8")
             written.append(path)
+        if ref == LAND_CASE:  # one printable case file, as `casehub audit export --format pdf`
+            path = run_dir / f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.zh.pdf"
+            path.write_bytes(export_pdf(found, verdict, "zh", names))
+            written.append(path)
     return written
 
 
@@ -303,7 +280,7 @@ def summarize(
     store and clearances the case exports are read with (default: the auditor's)."""
     store = SQLiteViewStore(str(run_dir / VIEWS_FILE))
     try:
-        print_timelines(app, store, console)
+        print_timelines(store, console)
         verdicts = print_verification(app, store, console, auditor)
         print_deadlines(store, console, local_date(today))
         reports = print_ranking(store, console, today.year, run_dir)

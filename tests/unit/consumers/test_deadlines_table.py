@@ -9,8 +9,8 @@ from uuid import UUID
 import pytest
 
 from consumers import deadlines
-from consumers.cli import deadlines_table
 from consumers.store import SQLiteViewStore, Table, View
+from consumers.tables import deadlines_table
 from hub.errors import SetupError
 from hub.presentation.names import Names
 from hub.presentation.table import display_width
@@ -71,7 +71,7 @@ class TestDeadlinesTable:
             assert "City Ecology and Environment Bureau" in line
             assert "612dd198" not in line
         assert out.splitlines()[-1] == (
-            "2 deadline(s); Days counted from 2027-01-08 "
+            "2 deadline(s); days counted from 2027-01-08 "
             "(today's date on this machine, Asia/Shanghai)"
         )
 

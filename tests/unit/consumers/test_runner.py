@@ -143,7 +143,7 @@ class TestCommandLine:
         assert "miss recorded" in reply
         assert "case " not in reply
         assert lines[-1] == (
-            "2 deadline(s); Days counted from 2026-12-31 "
+            "2 deadline(s); days counted from 2026-12-31 "
             "(given by --today, not today's date on this machine)"
         )
         assert main(["consumers", "deadlines", "--today", "soon"]) == 2
