@@ -25,6 +25,7 @@ from hub.i18n import Lang, check_lang
 from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
+from hub.rules.calendar import WorkingDayCalendar
 from hub.settings import Settings
 from hub.topics import TIMELINE
 
@@ -139,6 +140,13 @@ def _agencies_of(entries: list[Any]) -> set[str]:
     return found - {""}
 
 
+def _calendar(settings: Settings) -> WorkingDayCalendar:
+    """The hub's working days (the operator's holiday files), as the hub counted lateness."""
+    from hub.bootstrap import working_calendar  # noqa: PLC0415 - keep `casehub --help` light
+
+    return working_calendar(settings)
+
+
 def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
         if isinstance(text, bytes):
@@ -175,7 +183,8 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         with _open_app(settings) as app:
             found = history_for(app, ref, lens, as_of=as_of, version=args.version)
             names = _names(app)
-    _write(render_history(found, fmt, lang, names), args.out)
+    calendar = _calendar(settings)
+    _write(render_history(found, fmt, lang, names, calendar=calendar), args.out)
     return 0
 
 
@@ -304,8 +313,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         verdict = verify_case(app, ref)
         names = _names(app)
     out = args.out or Path(f"case-{_slug(ref.owning_agency)}-{_slug(ref.case_number)}.{fmt}")
+    calendar = _calendar(settings)
     if fmt == "pdf":
-        _write(export_pdf(found, verdict, lang, names), out)
+        _write(export_pdf(found, verdict, lang, names, calendar=calendar), out)
     else:
-        _write(render_export(found, verdict, fmt, lang, names), out)
+        _write(render_export(found, verdict, fmt, lang, names, calendar=calendar), out)
     return 0 if verdict.ok else 1

@@ -21,22 +21,37 @@ from hub.presentation.casefile_html import casefile_html
 from hub.presentation.casefile_pdf import casefile_pdf
 from hub.presentation.casefile_text import casefile_text
 from hub.presentation.names import Names
+from hub.rules.calendar import WorkingDayCalendar
 
 HISTORY_FORMATS = ("table", "json", "html")
 EXPORT_FORMATS = ("json", "csv", "html", "pdf")
 
 
 # --- history -------------------------------------------------------------------------------------
-def history_file(found: History, lang: Lang, names: Names | None = None) -> CaseFile:
-    return case_file(found, names or Names(), lang, heading="audit.history")
+def history_file(
+    found: History,
+    lang: Lang,
+    names: Names | None = None,
+    *,
+    calendar: WorkingDayCalendar | None = None,
+) -> CaseFile:
+    return case_file(found, names or Names(), lang, heading="audit.history", calendar=calendar)
 
 
-def render_history(found: History, fmt: str, lang: Lang, names: Names | None = None) -> str:
+def render_history(
+    found: History,
+    fmt: str,
+    lang: Lang,
+    names: Names | None = None,
+    *,
+    calendar: WorkingDayCalendar | None = None,
+) -> str:
+    """``calendar``: the hub's working days (its operator's holiday files), for lateness."""
     if fmt == "json":
         return json.dumps(history_data(found), ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
-        return casefile_html(history_file(found, lang, names))
-    return casefile_text(history_file(found, lang, names))
+        return casefile_html(history_file(found, lang, names, calendar=calendar))
+    return casefile_text(history_file(found, lang, names, calendar=calendar))
 
 
 # --- export --------------------------------------------------------------------------------------
@@ -71,14 +86,26 @@ def export_csv(found: History) -> str:
 
 
 def export_file(
-    found: History, verdict: Verdict, lang: Lang, names: Names | None = None
+    found: History,
+    verdict: Verdict,
+    lang: Lang,
+    names: Names | None = None,
+    *,
+    calendar: WorkingDayCalendar | None = None,
 ) -> CaseFile:
     """The case file of an export: the history with the chain's check in its header."""
-    return case_file(found, names or Names(), lang, chain=Chain(verdict.ok, verdict.line()))
+    chain = Chain(verdict.ok, verdict.line())
+    return case_file(found, names or Names(), lang, chain=chain, calendar=calendar)
 
 
 def render_export(
-    found: History, verdict: Verdict, fmt: str, lang: Lang, names: Names | None = None
+    found: History,
+    verdict: Verdict,
+    fmt: str,
+    lang: Lang,
+    names: Names | None = None,
+    *,
+    calendar: WorkingDayCalendar | None = None,
 ) -> str:
     """The full record of a case as text: JSON, CSV or the HTML case file (``export_pdf``: PDF)."""
     if fmt == "csv":
@@ -92,9 +119,16 @@ def render_export(
             "first_bad": plain(verdict.report.first_bad),
         }
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return casefile_html(export_file(found, verdict, lang, names))
+    return casefile_html(export_file(found, verdict, lang, names, calendar=calendar))
 
 
-def export_pdf(found: History, verdict: Verdict, lang: Lang, names: Names | None = None) -> bytes:
+def export_pdf(
+    found: History,
+    verdict: Verdict,
+    lang: Lang,
+    names: Names | None = None,
+    *,
+    calendar: WorkingDayCalendar | None = None,
+) -> bytes:
     """The case file as a PDF (the same page as the HTML export)."""
-    return casefile_pdf(export_file(found, verdict, lang, names))
+    return casefile_pdf(export_file(found, verdict, lang, names, calendar=calendar))

@@ -34,6 +34,7 @@ from hub.presentation import clock, words
 from hub.presentation.names import Names, case_reference
 from hub.presentation.table import display_width
 from hub.privacy.access import is_masked
+from hub.rules.calendar import WorkingDayCalendar
 from hub.rules.clocks import local_date, working_days_late
 
 #: How long the timeline's one line of what an event said may grow (terminal columns).
@@ -143,9 +144,12 @@ def case_file(
     *,
     chain: Chain | None = None,
     heading: str = "casefile.title",
+    calendar: WorkingDayCalendar | None = None,
 ) -> CaseFile:
     """``record`` in words, in ``lang``; ``chain`` the hash chain's check when one was made;
-    ``heading`` the label key of the document's title (the history's, or the case file's)."""
+    ``heading`` the label key of the document's title (the history's, or the case file's);
+    ``calendar`` the hub's working days, to count a late reply's working days as the hub did
+    (the default calendar when not given)."""
     case = record.case
     reference = case_reference(case.owning_agency, case.case_number)
     classification = words.classification(case.classification, lang)
@@ -188,21 +192,23 @@ def case_file(
         header=tuple(header),
         notes=tuple(notes),
         parties=tuple(_parties(case.disputes, lang)),
-        sections=tuple(s for s in _sections(case, names, lang) if s.items),
+        sections=tuple(s for s in _sections(case, names, lang, calendar) if s.items),
         timeline=tuple(_entry(e, names, lang) for e in record.events),
         appendix=tuple(_raw(e) for e in record.events),
     )
 
 
 # --- sub-processes -------------------------------------------------------------------------------
-def _sections(case: CaseView, names: Names, lang: Lang) -> list[Section]:
+def _sections(
+    case: CaseView, names: Names, lang: Lang, calendar: WorkingDayCalendar | None
+) -> list[Section]:
     return [
         Section(t("notices", lang), tuple(_notice(n, names, lang) for n in case.notices)),
         Section(t("requests", lang), tuple(_request(r, names, lang) for r in case.requests)),
         Section(t("disputes", lang), tuple(_dispute(d, lang) for d in case.disputes)),
         Section(
             t("recommendations", lang),
-            tuple(_recommendation(r, names, lang) for r in case.recommendations),
+            tuple(_recommendation(r, names, lang, calendar) for r in case.recommendations),
         ),
         Section(t("deadlines", lang), tuple(_deadline(d, names, lang) for d in case.deadlines)),
     ]
@@ -265,7 +271,9 @@ def _dispute(dispute: DisputeView, lang: Lang) -> Item:
     )
 
 
-def _recommendation(rec: RecommendationView, names: Names, lang: Lang) -> Item:
+def _recommendation(
+    rec: RecommendationView, names: Names, lang: Lang, calendar: WorkingDayCalendar | None
+) -> Item:
     state = words.status("recommendation", rec.status, lang)
     if rec.due_date is not None and rec.status in ("RECEIVED", "OBJECTED"):
         state += f" · {due('recommendation', rec.due_date, rec.provisional, lang)}"
@@ -274,7 +282,7 @@ def _recommendation(rec: RecommendationView, names: Names, lang: Lang) -> Item:
         review = words.review_outcome(rec.review_outcome, lang)
         notes.append(f"{t('casefile.review', lang)}: {review}")
     if rec.replied_at is not None:
-        notes.append(_reply(rec, lang))
+        notes.append(_reply(rec, lang, calendar))
     if rec.adoption:
         notes.append(f"{t('adoption', lang)}: {words.adoption(rec.adoption, lang)}")
     if rec.follow_ups:
@@ -291,12 +299,12 @@ def _recommendation(rec: RecommendationView, names: Names, lang: Lang) -> Item:
     )
 
 
-def _reply(rec: RecommendationView, lang: Lang) -> str:
+def _reply(rec: RecommendationView, lang: Lang, calendar: WorkingDayCalendar | None) -> str:
     """``按期书面回复`` or ``书面回复逾期 3 个工作日`` (the reply's own day against its due day)."""
     assert rec.replied_at is not None
     when = clock.moment(rec.replied_at)
     if rec.late and rec.due_date is not None:
-        days = working_days_late(rec.due_date, local_date(rec.replied_at))
+        days = working_days_late(rec.due_date, local_date(rec.replied_at), calendar)
         return t("casefile.replied_late", lang).format(n=max(days, 1), when=when)
     return t("casefile.replied_on_time", lang).format(when=when)
 

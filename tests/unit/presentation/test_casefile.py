@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 
@@ -15,6 +16,7 @@ from hub.presentation.casefile import CaseFile, Chain, case_file, shorten
 from hub.presentation.casefile_html import casefile_html
 from hub.presentation.casefile_text import casefile_text
 from hub.presentation.names import Names
+from hub.rules.calendar import WorkingDayCalendar
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +79,21 @@ class TestProceedings:
         assert late == f"replied 6 working day(s) late ({facts.replied_at})"
         zh = _item(case_file(found, names, "zh"), "检察建议 R-2")
         assert f"书面回复逾期 6 个工作日（{facts.replied_at}）" in zh.notes
+
+    def test_lateness_is_counted_on_the_hubs_own_calendar(self, facts, found, names):
+        """The operator's calendar decides the working days: on one where every day works,
+        the same late reply is late by every calendar day after its due day."""
+
+        class EveryDayWorks(WorkingDayCalendar):
+            def is_working_day(self, day: date) -> bool:  # noqa: ARG002 - every day
+                return True
+
+        replied = date.fromisoformat(facts.replied_at[:10])
+        calendar_days = (replied - facts.missed_due).days
+        assert calendar_days != 6  # the default calendar's count, above
+        rec = _item(case_file(found, names, "en", calendar=EveryDayWorks()), "recommendation R-2")
+        late = next(n for n in rec.notes if n.startswith("replied "))
+        assert late == f"replied {calendar_days} working day(s) late ({facts.replied_at})"
 
     def test_each_deadline_says_whether_it_is_still_open(self, facts, found, names):
         """Open (provisional) and met late, in words, with the due day."""
