@@ -56,16 +56,8 @@ class ReceiptEntry:
 def accepted_receipt(notification_id: int, event: Any, sender: str) -> dict[str, Any]:
     """The ACCEPTED receipt of a stored ``InboundEvent.Accepted`` sent by ``sender``."""
     return {
-        "notification_id": notification_id,
-        "status": ACCEPTED,
-        "event_id": event.event_id,
-        "sender_agency": sender,
-        "source_topic": event.source,
-        "source_partition": event.partition,
-        "source_offset": event.offset,
-        "case_id": event.case_id,
-        "version": event.aggregate_version,
-        "event_hash": event.event_hash or "",
+        **_answering(notification_id, ACCEPTED, event, sender),
+        **_recorded_as(event),
         "recorded_at": aware(event.timestamp),
     }
 
@@ -73,16 +65,8 @@ def accepted_receipt(notification_id: int, event: Any, sender: str) -> dict[str,
 def duplicate_receipt(notification_id: int, event: Any) -> dict[str, Any]:
     """The DUPLICATE receipt of a stored ``InboundEvent.Resent``."""
     return {
-        "notification_id": notification_id,
-        "status": DUPLICATE,
-        "event_id": event.event_id,
-        "sender_agency": event.sender_agency,
-        "source_topic": event.source,
-        "source_partition": event.partition,
-        "source_offset": event.offset,
-        "case_id": event.case_id,
-        "version": event.aggregate_version,
-        "event_hash": event.event_hash or "",
+        **_answering(notification_id, DUPLICATE, event, event.sender_agency),
+        **_recorded_as(event),
         "original_source_topic": event.original_source,
         "original_source_partition": event.original_partition,
         "original_source_offset": event.original_offset,
@@ -94,17 +78,33 @@ def duplicate_receipt(notification_id: int, event: Any) -> dict[str, Any]:
 def rejected_receipt(notification_id: int, event: Any) -> dict[str, Any]:
     """The REJECTED receipt of a stored ``Rejection.Recorded``."""
     return {
-        "notification_id": notification_id,
-        "status": REJECTED,
-        "event_id": event.event_id,
-        "sender_agency": event.sender_agency,
-        "source_topic": event.source,
-        "source_partition": event.partition,
-        "source_offset": event.offset,
+        **_answering(notification_id, REJECTED, event, event.sender_agency),
         "reason_code": event.reason_code,
         "message": event.message,
         "rejection_id": event.originator_id,
         "recorded_at": aware(event.timestamp),
+    }
+
+
+def _answering(notification_id: int, status: str, event: Any, sender: str) -> dict[str, Any]:
+    """What every receipt says: which record it answers, from whom and where it came from."""
+    return {
+        "notification_id": notification_id,
+        "status": status,
+        "event_id": event.event_id,
+        "sender_agency": sender,
+        "source_topic": event.source,
+        "source_partition": event.partition,
+        "source_offset": event.offset,
+    }
+
+
+def _recorded_as(event: Any) -> dict[str, Any]:
+    """Where the event stands in its case: the case, the version and hash it was recorded as."""
+    return {
+        "case_id": event.case_id,
+        "version": event.aggregate_version,
+        "event_hash": event.event_hash or "",
     }
 
 

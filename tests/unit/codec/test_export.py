@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -33,6 +32,7 @@ from hub.codec import (
 from hub.codec.docs import EVENTS_MD
 from hub.codec.examples import example_json
 from hub.codec.export import export
+from peer_records import information_shared_v1
 
 CATALOG = default_catalog()
 VERSIONS = list(CATALOG)
@@ -184,21 +184,7 @@ class TestThePeerWritesTheHubReads:
     def test_an_older_version_written_by_a_peer_reads_as_current(self, exported, index):
         """InformationShared v1 from its exported file: accepted, documents empty."""
         entry = _entry(index, "casehub.events.InformationShared", 1)
-        record = {
-            "header": {
-                "event_id": "0b9f3a52-7c1e-4f3e-9a34-2d6c1f0e8b11",
-                "case_ref": {"owning_agency": "market-regulation", "case_number": "A-1"},
-                "sender_agency": "market-regulation",
-                "officer_id": "mr-1",
-                "occurred_at": datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
-                "correlation_id": None,
-                "causation_id": None,
-                "classification": "PUBLIC",
-            },
-            "info_id": "i-1",
-            "summary": "s",
-            "major": None,
-        }
+        record = information_shared_v1()
         command = decode_command(_framed_by_apache_avro(exported, entry, record))
         assert (command.info_id, command.documents) == ("i-1", ())
 

@@ -27,6 +27,7 @@ from hub.codec import (
     encode_command,
 )
 from hub.codec.examples import example_json
+from peer_records import information_shared_v1
 
 # --- the specification, independently -----------------------------------------------------
 _EMPTY64 = 0xC15D213AA4D7A795
@@ -165,21 +166,7 @@ class TestApacheAvroPeer:
         """InformationShared v1 written by Apache avro resolves into v2 (documents empty)."""
         catalog = default_catalog()
         v1 = catalog.version("InformationShared", 1)
-        record = {
-            "header": {
-                "event_id": "0b9f3a52-7c1e-4f3e-9a34-2d6c1f0e8b11",
-                "case_ref": {"owning_agency": "market-regulation", "case_number": "A-1"},
-                "sender_agency": "market-regulation",
-                "officer_id": "mr-1",
-                "occurred_at": datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
-                "correlation_id": None,
-                "causation_id": None,
-                "classification": "PUBLIC",
-            },
-            "info_id": "i-1",
-            "summary": "s",
-            "major": None,
-        }
+        record = information_shared_v1()
         out = io.BytesIO()
         out.write(MAGIC + v1.fingerprint)
         avro.io.DatumWriter(_avro_schema(v1)).write(record, avro.io.BinaryEncoder(out))
