@@ -24,23 +24,23 @@ from hub.presentation.names import Names
 FORMATS = ("html", "csv", "json")
 
 
-def _name(score: OrganScore, lang: Lang) -> str:
+def organ_name(score: OrganScore, lang: Lang) -> str:
     organ = score.organ
     if lang == "zh":
         return organ.name_zh or organ.name_en or organ.agency_id
     return organ.name_en or organ.name_zh or organ.agency_id
 
 
-def _role(role: str, lang: Lang) -> str:
+def role_text(role: str, lang: Lang) -> str:
     label = t(f"role.{role}", lang)
     return t(role, lang) if label == f"role.{role}" else label
 
 
-def _pct(value: float | None, lang: Lang) -> str:
+def percent_text(value: float | None, lang: Lang) -> str:
     return t("assessment.not_applicable", lang) if value is None else f"{value * 100:.1f}%"
 
 
-def _score(value: float | None, lang: Lang) -> str:
+def score_text(value: float | None, lang: Lang) -> str:
     return t("assessment.not_applicable", lang) if value is None else f"{value:.1f}"
 
 
@@ -79,7 +79,7 @@ def to_json_data(card: Scorecard, lang: Lang) -> dict[str, Any]:
             {
                 "rank": s.rank,
                 "agency_id": s.organ.agency_id,
-                "name": _name(s, lang),
+                "name": organ_name(s, lang),
                 "name_zh": s.organ.name_zh,
                 "name_en": s.organ.name_en,
                 "score": s.score,
@@ -122,7 +122,7 @@ def to_csv(card: Scorecard, lang: Lang) -> str:
                     card.year,
                     s.rank,
                     s.organ.agency_id,
-                    _name(s, lang),
+                    organ_name(s, lang),
                     "" if s.score is None else f"{s.score:.2f}",
                     f.indicator,
                     t(f"indicator.{f.indicator}", lang),
@@ -150,7 +150,7 @@ details summary{cursor:pointer}details table{font-size:.85rem}
 """
 
 
-def _bar_chart(
+def bar_chart(
     bars: list[tuple[str, float | None, str]],
     *,
     chart_id: str,
@@ -158,7 +158,8 @@ def _bar_chart(
     width: int = 640,
     label_w: int = 220,
 ) -> str:
-    """A horizontal bar chart (values 0..100), drawn as inline SVG."""
+    """A horizontal bar chart (values 0..100), drawn as inline SVG: ``bars`` are (label, value or
+    None for not applicable, the value as shown). The report and the console both draw with it."""
     row_h, pad = 26, 8
     plot_w = width - label_w - 60
     height = pad * 2 + row_h * len(bars)
@@ -189,6 +190,34 @@ def _bar_chart(
     return "".join(parts)
 
 
+def ranking_chart(card: Scorecard, lang: Lang) -> str:
+    """The year's ranking: each organ's score as a bar (SVG ``id="score-chart"``)."""
+    return bar_chart(
+        [(organ_name(s, lang), s.score, score_text(s.score, lang)) for s in card.organs],
+        chart_id="score-chart",
+        title=t("assessment.chart", lang),
+    )
+
+
+def organ_chart(score: OrganScore, lang: Lang) -> str:
+    """One organ's indicators as bars, in percent (SVG ``id="chart-<agency>"``); a figure not
+    applicable has no bar and says so."""
+    return bar_chart(
+        [
+            (
+                t(f"indicator.{f.indicator}", lang),
+                None if f.value is None else f.value * 100,
+                percent_text(f.value, lang),
+            )
+            for f in score.figures
+        ],
+        chart_id=f"chart-{score.organ.agency_id}",
+        title=f"{organ_name(score, lang)} — {t('assessment.indicators', lang)}",
+        width=860,
+        label_w=320,
+    )
+
+
 def _evidence_table(figure: Figure, lang: Lang, names: Names) -> str:
     head = "".join(
         f"<th>{escape(t(k, lang))}</th>"
@@ -206,7 +235,7 @@ def _evidence_table(figure: Figure, lang: Lang, names: Names) -> str:
         f"<td>{escape(event_label(e.event_type, lang))}</td>"
         f"<td>{escape(names.agency(e.agency, lang))}</td>"
         f"<td>{escape(clock.day(e.day))}</td>"
-        f"<td>{escape(_role(e.role, lang))}</td>"
+        f"<td>{escape(role_text(e.role, lang))}</td>"
         "</tr>"
         for e in figure.evidence
     )
@@ -214,7 +243,7 @@ def _evidence_table(figure: Figure, lang: Lang, names: Names) -> str:
 
 
 def _figure_cell(figure: Figure, lang: Lang, names: Names) -> str:
-    shown = _pct(figure.value, lang)
+    shown = percent_text(figure.value, lang)
     if not figure.evidence:
         return f'<td class="num">{escape(shown)}</td>'
     ratio = f"{figure.numerator:g} / {figure.denominator}"
@@ -229,16 +258,12 @@ def to_html(card: Scorecard, lang: Lang) -> str:
     title = f"{card.year} {t('assessment.title', lang)}"
     names = Names(agencies=card.agency_names)
     html_lang = "zh-CN" if lang == "zh" else "en"
-    chart = _bar_chart(
-        [(_name(s, lang), s.score, _score(s.score, lang)) for s in card.organs],
-        chart_id="score-chart",
-        title=t("assessment.chart", lang),
-    )
+    chart = ranking_chart(card, lang)
     ranking_rows = "".join(
         f'<tr class="organ-row" data-agency="{escape(s.organ.agency_id)}">'
-        f'<td class="num">{s.rank}</td><td>{escape(_name(s, lang))}<br>'
+        f'<td class="num">{s.rank}</td><td>{escape(organ_name(s, lang))}<br>'
         f"<code>{escape(s.organ.agency_id)}</code></td>"
-        f'<td class="num score">{escape(_score(s.score, lang))}</td>'
+        f'<td class="num score">{escape(score_text(s.score, lang))}</td>'
         f'<td class="num">{s.applicable_weight:g}</td></tr>'
         for s in card.organs
     )
@@ -251,20 +276,7 @@ def to_html(card: Scorecard, lang: Lang) -> str:
     )
     sections = []
     for s in card.organs:
-        organ_chart = _bar_chart(
-            [
-                (
-                    t(f"indicator.{f.indicator}", lang),
-                    None if f.value is None else f.value * 100,
-                    _pct(f.value, lang),
-                )
-                for f in s.figures
-            ],
-            chart_id=f"chart-{s.organ.agency_id}",
-            title=f"{_name(s, lang)} — {t('assessment.indicators', lang)}",
-            width=860,
-            label_w=320,
-        )
+        chart_of_organ = organ_chart(s, lang)
         figure_rows = "".join(
             f"<tr><td>{escape(t(f'indicator.{f.indicator}', lang))}</td>"
             f'<td class="num">{f.weight:g}</td>{_figure_cell(f, lang, names)}</tr>'
@@ -272,8 +284,8 @@ def to_html(card: Scorecard, lang: Lang) -> str:
         )
         sections.append(
             f'<section class="organ" id="organ-{escape(s.organ.agency_id)}">'
-            f"<h3>{s.rank}. {escape(_name(s, lang))} — {escape(t('assessment.score', lang))} "
-            f"{escape(_score(s.score, lang))}</h3>{organ_chart}"
+            f"<h3>{s.rank}. {escape(organ_name(s, lang))} — {escape(t('assessment.score', lang))} "
+            f"{escape(score_text(s.score, lang))}</h3>{chart_of_organ}"
             f"<table><tr><th>{escape(t('assessment.indicator', lang))}</th>"
             f"<th>{escape(t('assessment.weight', lang))}</th>"
             f"<th>{escape(t('assessment.value', lang))}</th></tr>{figure_rows}</table>"
