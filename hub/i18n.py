@@ -372,6 +372,18 @@ LABELS: dict[str, tuple[str, str]] = {
     # --- receipts ------------------------------------------------------------------------------
     # --- audit verify and the store's key ------------------------------------------------------
     # --- agency developers (schemas, codec) ----------------------------------------------------
+    # --- console office (H4) ---
+    "office.sheet.ranking": ("排名", "Ranking"),
+    "office.sheet.indicators": ("指标", "Indicators"),
+    "office.sheet.evidence": ("依据事件", "Evidence"),
+    "office.agency_id": ("单位代码", "Agency id"),
+    "office.indicator_id": ("指标代码", "Indicator id"),
+    "office.numerator": ("分子", "Numerator"),
+    "office.denominator": ("分母", "Denominator"),
+    "office.applicable": ("适用", "Applicable"),
+    "office.board.overdue": ("已逾期", "Overdue"),
+    "office.board.warning": ("预警（{n} 个工作日内到期）", "Due within {n} working days"),
+    "office.board.met_late": ("逾期办结", "Met late"),
 }
 
 
