@@ -300,6 +300,8 @@ def _sheet(book: Workbook, title: str, head: list[str], rows: list[list[object]]
         sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
+            if cell.data_type == "f":  # text starting with "=" is data here, never a formula
+                cell.data_type = "s"
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(cell.value, float):
@@ -340,7 +342,13 @@ def ranking_csv(board: Dashboard) -> str:
     return "\ufeff" + out.getvalue()
 
 
+#: What makes a spreadsheet read a cell as a formula (CSV injection): such text gets a quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return f"{value:.4f}" if isinstance(value, float) and not value.is_integer() else value
 
 
@@ -366,7 +374,8 @@ class BoardRow:
     agency: str  # by its directory name
     case_id: str
     case_ref: str  # owning-agency/case-number, for a link
-    provisional: bool
+    provisional: bool  # the due day may move: the year's holidays are not yet published
+    missed: bool  # a miss is on the record
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +461,7 @@ def _row(s: deadlines_view.DeadlineStatus, group: str, names: Names, lang: Lang)
         case_id=s.case_id,
         case_ref=names.case(s.case_id),
         provisional=s.provisional,
+        missed=s.missed,
     )
 
 

@@ -225,6 +225,16 @@ class TestExports:
         assert float(rows[1][6]) == pytest.approx(first["value"], abs=1e-4)
         assert text.encode("utf-8").startswith(b"\xef\xbb\xbf")
 
+    def test_a_name_that_looks_like_a_formula_stays_text(self, board_zh):
+        """A directory name starting with "=" is shown as written, never run as a formula."""
+        evil = '=HYPERLINK("http://example.invalid","x")'
+        first = dataclasses.replace(board_zh.ranking[0], name=evil)
+        board = dataclasses.replace(board_zh, ranking=(first, *board_zh.ranking[1:]))
+        cell = load_workbook(io.BytesIO(office.ranking_xlsx(board)))["排名"]["C2"]
+        assert (cell.value, cell.data_type) == (evil, "s")
+        rows = list(csv.reader(io.StringIO(office.ranking_csv(board).removeprefix("\ufeff"))))
+        assert rows[1][2] == "'" + evil
+
 
 # --- the deadlines board on hand-placed rows --------------------------------------------------
 CASE_A = "612dd198-0000-4000-8000-00000000000a"
@@ -232,7 +242,7 @@ CASE_B = "612dd198-0000-4000-8000-00000000000b"
 _FEED = View("deadlines", deadlines.VIEW.tables, lambda change: [change])
 
 
-def _item(target, kind, agency, due, *, status="OPEN", closed_at=None, case=CASE_A):
+def _item(target, kind, agency, due, *, status="OPEN", closed_at=None, case=CASE_A, missed=False):
     return Put(
         deadlines.ITEMS.name,
         {
@@ -247,9 +257,9 @@ def _item(target, kind, agency, due, *, status="OPEN", closed_at=None, case=CASE
             "status": status,
             "closed_ref": None if closed_at is None else f"ev-{target}-closed",
             "closed_at": closed_at,
-            "missed_due_date": None,
-            "missed_ref": None,
-            "missed_at": None,
+            "missed_due_date": due if missed else None,
+            "missed_ref": f"ev-{target}-missed" if missed else None,
+            "missed_at": "2026-09-28T16:00:00+00:00" if missed else None,
         },
     )
 
@@ -270,7 +280,7 @@ def deadline_store(tmp_path):
         # due on the Friday after National Day (1-7 October 2026 off): 2 working days from 30 Sept
         _item("XZ-1", deadlines.ASSISTANCE, "market-regulation", "2026-10-09"),
         # overdue: due 25 Sept, still open
-        _item("JY-1", deadlines.REPLY, "natural-resources", "2026-09-25", case=CASE_B),
+        _item("JY-1", deadlines.REPLY, "natural-resources", "2026-09-25", case=CASE_B, missed=True),
         # far off: not on the board yet
         _item("XZ-2", deadlines.ASSISTANCE, "natural-resources", "2026-11-30", case=CASE_B),
         # met late (answered 28 Sept, due 24 Sept) and met on time (not on the board)
@@ -315,6 +325,7 @@ class TestDeadlinesBoard:
         )
         late = board.overdue[0]
         assert (late.state, late.working_days, late.agency) == ("OVERDUE", 3, "市自然资源局")
+        assert (late.missed, warn.missed) == (True, False)
         # answered Monday 28 Sept, due Thursday 24: Friday 25 is the Mid-Autumn Festival (off)
         assert board.met_late[0].working_days == 1
         assert board.met_late[0].days_text == "逾期 1 个工作日"
