@@ -19,8 +19,9 @@ class PdfUnavailable(CaseHubError):
     code = "pdf_unavailable"
 
 
-def casefile_pdf(cf: CaseFile) -> bytes:
-    """The case file as PDF bytes (A4)."""
+def casefile_pdf(cf: CaseFile, *, watermark: str = "") -> bytes:
+    """The case file as PDF bytes (A4); ``watermark`` (off when empty) drawn on every page as
+    text, e.g. the reader and the time it was made."""
     try:
         # Imported when a PDF is asked for: WeasyPrint loads Pango through cffi on import.
         from weasyprint import HTML  # noqa: PLC0415
@@ -33,5 +34,5 @@ def casefile_pdf(cf: CaseFile) -> bytes:
             f"a PDF export needs Pango for WeasyPrint ({exc}): run deploy/deps.sh "
             "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
         ) from exc
-    pdf: bytes = HTML(string=casefile_html(cf)).write_pdf()
+    pdf: bytes = HTML(string=casefile_html(cf, watermark=watermark)).write_pdf()
     return pdf

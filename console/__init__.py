@@ -1,0 +1,1 @@
+"""The web console: reads the hub and the views for people; never writes the event store."""
