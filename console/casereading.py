@@ -222,21 +222,23 @@ def _version_at(
         return version
     if moment is None:
         return last
-    first = latest.events[0].recorded_at
-    if latest.events[0].version == 1 and moment < first:
+    registered = latest.case.registered_at
+    if moment < registered:
         raise ReadingError(
             t("reading.before_registration", lang).format(
-                case=ref, moment=clock.moment(moment), first=clock.moment(first)
+                case=ref, moment=clock.moment(moment), first=clock.moment(registered)
             )
         )
     recorded = [e.version for e in latest.events if e.recorded_at <= moment]
-    if not recorded:  # the reader's first visible event came later
+    if not recorded:  # registered, but nothing of it had reached this reader yet
+        first = latest.events[0].recorded_at
         raise ReadingError(
-            t("reading.before_registration", lang).format(
+            t("reading.not_yet_visible", lang).format(
                 case=ref, moment=clock.moment(moment), first=clock.moment(first)
             )
         )
-    # The case's own version at that moment (events the reader may not see count too).
+    # The last version this reader may see at that moment: a later event it may not see does
+    # not show through the case's state.
     return max(recorded)
 
 

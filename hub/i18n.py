@@ -377,6 +377,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "案件 {case} 在 {moment} 尚未登记：登记时间为 {first}",
         "case {case} did not exist yet at {moment}: it was registered at {first}",
     ),
+    "reading.not_yet_visible": (
+        "案件 {case} 在 {moment} 尚无任何事件送达本单位：最早一条为 {first}",
+        "nothing of case {case} had reached you yet at {moment}: first event for you at {first}",
+    ),
     "reading.no_version": (
         "案件 {case} 的版本为 1 至 {latest}，没有版本 {version}",
         "case {case} has versions 1 to {latest}; there is no version {version}",

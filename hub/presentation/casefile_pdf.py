@@ -3,7 +3,8 @@
 WeasyPrint embeds the fonts as real fonts with a ToUnicode map, so the Chinese text of the PDF
 is text (it can be searched, copied and extracted); with Debian's ``fonts-noto-cjk`` the CJK
 characters come from Noto Sans CJK. The classification stands in the top and bottom margin of
-every page (the HTML's ``@page`` margin boxes). WeasyPrint needs Pango (``deploy/deps.sh``).
+every page (the HTML's ``@page`` margin boxes); an optional watermark (the console's reader
+and time) stands across every page, as text. WeasyPrint needs Pango (``deploy/deps.sh``).
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from case_builders import JUSTICE, MARKET, PROC, World, at, sqlite_env
+from case_builders import MARKET, NATURAL, PROC, World, at, sqlite_env
 from case_file_case import REFERENCE, Facts, build
 from console.casereading import ReadingError, case_view, changes, event_detail, picker_value
 from hub.audit.history import AuditError
+from hub.cases import commands as c
 from hub.presentation.casefile import CaseFile
 from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR, Reader
@@ -193,38 +194,62 @@ class TestEventDetail:
 
 @pytest.fixture(scope="module")
 def notified(tmp_path_factory) -> World:
-    """A case whose registration notifies the justice bureau, which takes no part in it."""
+    """A case whose information sharing (version 2) notifies natural resources, which takes no
+    part in it."""
     tmp: Path = tmp_path_factory.mktemp("notified")
     w = World(sqlite_env(tmp), tmp)
     w.clock.set(at("2026-08-03", 9))
-    w.register(major=MajorFlag("N-1", "major", (PROC, JUSTICE)))
+    w.register()
+    w.clock.set(at("2026-08-03", 10))
+    w.send(
+        c.ShareInformation,
+        MARKET,
+        info_id="I-1",
+        summary="Licence records of the workshop.",
+        major=MajorFlag("N-1", "major", (PROC, NATURAL)),
+    )
     return w
 
 
 class TestNonParticipant:
     def test_an_officer_of_a_non_participant_agency_reads_the_event_masked(self, notified):
-        """The justice bureau, cleared only for PUBLIC, sees the notice reached it: metadata,
+        """Natural resources, cleared only for PUBLIC, sees the notice that reached it: metadata,
         no content, no officer, no content hash."""
         settings = Settings(
-            data_dir=notified.settings.data_dir, agency_clearances=f"{JUSTICE}=PUBLIC"
+            data_dir=notified.settings.data_dir, agency_clearances=f"{NATURAL}=PUBLIC"
         )
-        lens = ReadingLens.for_settings(settings, Reader(JUSTICE))
+        lens = ReadingLens.for_settings(settings, Reader(NATURAL))
         names = Names.from_directory(notified.hub.directory())
         ref = f"{MARKET}/{notified.case_ref.case_number}"
-        detail = event_detail(notified.hub, ref, 1, lens, names, lang="en")
+        detail = event_detail(notified.hub, ref, 2, lens, names, lang="en")
         assert detail.masked
         shown = {f.label: f.value for f in detail.fields}
         assert shown["content"] == "content masked, metadata only"
-        assert not {"title", "summary"} & set(shown)
+        assert "summary" not in shown
+        assert shown["info_id"] == "I-1"
         assert detail.content_hash == "—"
         assert detail.officer == "—"
         assert detail.event_hash  # the chain's hashes stay: anyone may check the chain
         # the auditor reads the same event whole
         whole = event_detail(
-            notified.hub, ref, 1, ReadingLens.for_settings(settings, AUDITOR), names, lang="en"
+            notified.hub, ref, 2, ReadingLens.for_settings(settings, AUDITOR), names, lang="en"
         )
         assert not whole.masked
         assert "summary" in {f.label for f in whole.fields}
+
+    def test_the_non_participant_steps_only_through_what_reached_it(self, notified):
+        """Registration did not reach natural resources: no version 1 for it, and before the
+        notice reached it the case had nothing for it, said in words."""
+        lens = ReadingLens.for_settings(notified.settings, Reader(NATURAL))
+        names = Names.from_directory(notified.hub.directory())
+        ref = f"{MARKET}/{notified.case_ref.case_number}"
+        reading = case_view(notified.hub, ref, lens, names, lang="en")
+        assert [v.version for v in reading.versions] == [2]
+        assert (reading.previous, reading.next) == (None, None)
+        with pytest.raises(ReadingError, match=r"version 1 of case .* is not one you may read"):
+            event_detail(notified.hub, ref, 1, lens, names, lang="en")
+        with pytest.raises(ReadingError, match=r"nothing of case .* had reached you yet"):
+            case_view(notified.hub, ref, lens, names, as_of="2026-08-03T09:30", lang="en")
 
     def test_an_agency_no_event_reached_cannot_read_the_case(self, notified):
         lens = ReadingLens.for_settings(notified.settings, Reader("rule-of-law-office"))
