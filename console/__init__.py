@@ -1,1 +1,1 @@
-"""The web console: a read-only window on the hub and its views (issue #17)."""
+"""The web console: reads the hub and the views for people; never writes the event store."""

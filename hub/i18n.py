@@ -384,6 +384,38 @@ LABELS: dict[str, tuple[str, str]] = {
     "office.board.overdue": ("已逾期", "Overdue"),
     "office.board.warning": ("预警（{n} 个工作日内到期）", "Due within {n} working days"),
     "office.board.met_late": ("逾期办结", "Met late"),
+    # --- console: reading a case (H5) ---
+    "reading.before_registration": (
+        "案件 {case} 在 {moment} 尚未登记：登记时间为 {first}",
+        "case {case} did not exist yet at {moment}: it was registered at {first}",
+    ),
+    "reading.not_yet_visible": (
+        "案件 {case} 在 {moment} 尚无任何事件送达本单位：最早一条为 {first}",
+        "nothing of case {case} had reached you yet at {moment}: first event for you at {first}",
+    ),
+    "reading.no_version": (
+        "案件 {case} 的版本为 1 至 {latest}，没有版本 {version}",
+        "case {case} has versions 1 to {latest}; there is no version {version}",
+    ),
+    "reading.version_hidden": (
+        "案件 {case} 的版本 {version} 不在您可查看的范围内",
+        "version {version} of case {case} is not one you may read",
+    ),
+    "reading.bad_moment": (
+        "时间 {text!r} 无法识别：请使用日期或日期时间，如 2026-10-15 或 2026-10-15T16:00",
+        "{text!r} is not a date or time: use e.g. 2026-10-15 or 2026-10-15T16:00",
+    ),
+    "reading.as_of_and_version": (
+        "请指定时间点或版本之一，不能同时指定",
+        "give a moment or a version, not both",
+    ),
+    "reading.new": ("（新增）", "(new)"),
+    "reading.gone": ("（已不存在）", "(no longer listed)"),
+    "reading.deadline.opened": ("期限开始", "deadline opened"),
+    "reading.deadline.met": ("期限已履行", "deadline met"),
+    "reading.deadline.missed": ("期限已逾期", "deadline missed"),
+    "reading.deadline.cancelled": ("期限已取消", "deadline cancelled"),
+    "reading.field.masked": ("内容", "content"),
 }
 
 

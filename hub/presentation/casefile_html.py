@@ -57,15 +57,29 @@ pre{white-space:pre-wrap;word-break:break-all;margin:0;font-family:MONO;
 """.replace("FONTS", _FONTS).replace("MONO", _MONO)
 
 
-def casefile_html(cf: CaseFile) -> str:
-    """The case file as an HTML document (UTF-8, no scripts, no external resources)."""
+#: The watermark: a light, rotated line fixed on the page, so WeasyPrint repeats it on every
+#: page of the PDF (as text: it can be extracted) and the screen shows it over the content.
+_WATERMARK_CSS = """
+.watermark{position:fixed;top:45%;left:0;right:0;text-align:center;transform:rotate(-30deg);
+ font-size:16pt;color:rgba(138,28,28,.16);font-weight:bold;white-space:nowrap;
+ pointer-events:none;z-index:10}
+"""
+
+
+def casefile_html(cf: CaseFile, *, watermark: str = "") -> str:
+    """The case file as an HTML document (UTF-8, no scripts, no external resources).
+
+    ``watermark`` (off when empty): a line such as ``读者 张三（auditor-1） 2026-12-05 20:31
+    +08:00`` drawn across every printed page, so a copy names who read it and when."""
     lang = cf.lang
     html_lang = "zh-CN" if lang == "zh" else "en"
     banner = f"{t('casefile.classification', lang)}: {cf.classification} · {cf.reference}"
     header_rows = "".join(
         f"<tr><th>{escape(f.label)}</th><td>{escape(f.value)}</td></tr>" for f in cf.header
     )
+    mark = " ".join(watermark.split())
     body = [
+        f'<div class="watermark" aria-hidden="true">{escape(mark)}</div>' if mark else "",
         f'<p class="banner">{escape(banner)}</p>',
         f"<h1>{escape(cf.title)}</h1>",
         f'<p class="subtitle">{escape(cf.case_title)}</p>' if cf.case_title else "",
@@ -76,7 +90,7 @@ def casefile_html(cf: CaseFile) -> str:
         _timeline(cf),
         _appendix(cf),
     ]
-    style = _CSS.replace("BANNER", _css_string(banner))
+    style = _CSS.replace("BANNER", _css_string(banner)) + (_WATERMARK_CSS if mark else "")
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
         f"<title>{escape(cf.title)}</title><style>{style}</style></head>"
