@@ -372,6 +372,37 @@ LABELS: dict[str, tuple[str, str]] = {
     # --- receipts ------------------------------------------------------------------------------
     # --- audit verify and the store's key ------------------------------------------------------
     # --- agency developers (schemas, codec) ----------------------------------------------------
+    # --- console read log (H2) ---
+    "reads.col.seq": ("序号", "No."),
+    "reads.col.at": ("时间", "Time"),
+    "reads.col.account": ("账号", "Account"),
+    "reads.col.agency": ("机关", "Agency"),
+    "reads.col.kind": ("查阅类型", "Kind"),
+    "reads.col.case": ("案件", "Case"),
+    "reads.col.target": ("页面或导出", "Page or export"),
+    "reads.col.query": ("检索条件", "Search terms"),
+    "reads.none": ("没有符合条件的查阅记录", "No reads match"),
+    "reads.shown": ("共 {total} 条，显示 {shown} 条", "{total} read(s), {shown} shown"),
+    "reads.verify_ok": (
+        "查阅日志完好：{entries} 条记录的哈希链一致",
+        "read log intact: the hash chain of {entries} entries holds",
+    ),
+    "reads.verify_bad": (
+        "查阅日志被篡改：第 {seq} 条（{field}）：{why}；此前 {entries} 条完好",
+        "read log tampered with: entry {seq} ({field}): {why}; the {entries} before it hold",
+    ),
+    "reads.kind.case_page": ("案件页面", "case page"),
+    "reads.kind.case_as_of": ("案件历史状态", "case as of a time"),
+    "reads.kind.case_diff": ("案件版本比较", "case versions compared"),
+    "reads.kind.case_event": ("案件事件", "case event"),
+    "reads.kind.case_pdf": ("案卷 PDF", "case file PDF"),
+    "reads.kind.search": ("案件检索", "case search"),
+    "reads.kind.dashboard": ("考评看板", "assessment dashboard"),
+    "reads.kind.figure": ("考评指标依据", "assessment figure"),
+    "reads.kind.deadlines": ("期限看板", "deadlines board"),
+    "reads.kind.export_xlsx": ("导出 Excel", "Excel export"),
+    "reads.kind.export_csv": ("导出 CSV", "CSV export"),
+    "reads.kind.reads": ("查阅日志", "read log"),
 }
 
 
