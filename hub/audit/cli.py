@@ -1,4 +1,4 @@
-"""``casehub audit history | verify | export``: the auditors' tools, over the event store."""
+"""``casehub audit history | verify | export | reads``: the auditors' tools."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def register(subparsers: Any) -> None:
         "--verify", action="store_true", help="check the log's hash chain; exit 1 if broken"
     )
     reads.add_argument(
-        "--log", type=Path, help="the read log file (default: the console_reads_path setting)"
+        "--file", type=Path, help="the read log file (default: the console_reads_path setting)"
     )
     reads.set_defaults(func=_reads)
 
@@ -377,7 +377,7 @@ def _reads(args: argparse.Namespace, settings: Settings) -> int:
 
     lang = _lang(args.lang)
     fmt = _format(args.format, ("table", "json"))
-    path = args.log or reads_path(settings)
+    path = args.file or reads_path(settings)
     if not path.is_file():
         raise AuditError(f"there is no read log at {path} (the console has recorded no read)")
     if args.kind is not None and args.kind not in KINDS:
