@@ -173,6 +173,10 @@ class BadEntry:
     seq: int
     field: str
     why: str
+    #: What went wrong, for a translated message: "missing" (a gap: deleted entries),
+    #: "out_of_order", "unlinked" (prev_hash does not follow), "changed" (a field),
+    #: "hash" (entry_hash itself), "not_a_number" (seq).
+    problem: str = "changed"
 
 
 @dataclass(frozen=True)
@@ -471,15 +475,20 @@ def _check_row(  # noqa: PLR0911 - one return per way an entry can be bad
     seq = row[0]
     if not isinstance(seq, int):
         return BadEntry(
-            seq=expected_seq, field="seq", why=f"sequence number is not a number: {seq!r}"
+            seq=expected_seq,
+            field="seq",
+            why=f"sequence number is not a number: {seq!r}",
+            problem="not_a_number",
         )
     if seq != expected_seq:
         if seq > expected_seq:
             missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
             why = f"entries {missing} are missing (deleted): the sequence jumps to {seq}"
+            problem = "missing"
         else:
             why = f"out of order: expected entry {expected_seq}, found {seq} (reordered)"
-        return BadEntry(seq=seq, field="seq", why=why)
+            problem = "out_of_order"
+        return BadEntry(seq=seq, field="seq", why=why, problem=problem)
     try:
         query = orjson.loads(row[7])
     except orjson.JSONDecodeError:
@@ -503,6 +512,7 @@ def _check_row(  # noqa: PLR0911 - one return per way an entry can be bad
                 "does not link to the entry before it (reordered, re-inserted or rewritten): "
                 f"prev_hash {str(row[8])[:12]}… against {prev[:12]}…"
             ),
+            problem="unlinked",
         )
     if sha256_hex(canonical_json(_hashed(values))) == row[9]:
         return None
@@ -516,10 +526,11 @@ def _check_row(  # noqa: PLR0911 - one return per way an entry can be bad
         return BadEntry(
             seq=seq,
             field=", ".join(changed),
-            why=f"changed after it was recorded: {', '.join(changed)} no longer match the hash",
+            why=f"changed after it was recorded ({', '.join(changed)}): the hash no longer matches",
         )
     return BadEntry(
         seq=seq,
         field="entry_hash",
         why="the entry's contents do not match its entry_hash (the hash or a field was changed)",
+        problem="hash",
     )

@@ -401,7 +401,12 @@ def _reads(args: argparse.Namespace, settings: Settings) -> int:
                             "entries": verdict.entries,
                             "first_bad": None
                             if bad is None
-                            else {"seq": bad.seq, "field": bad.field, "why": bad.why},
+                            else {
+                                "seq": bad.seq,
+                                "field": bad.field,
+                                "problem": bad.problem,
+                                "why": bad.why,
+                            },
                         },
                         ensure_ascii=False,
                     )
@@ -410,9 +415,10 @@ def _reads(args: argparse.Namespace, settings: Settings) -> int:
                 print(t("reads.verify_ok", lang).format(entries=verdict.entries))
             else:
                 bad = verdict.first_bad
+                why = bad.why if lang == "en" else t(f"reads.problem.{bad.problem}", lang)
                 print(
                     t("reads.verify_bad", lang).format(
-                        seq=bad.seq, field=bad.field, why=bad.why, entries=verdict.entries
+                        seq=bad.seq, field=bad.field, why=why, entries=verdict.entries
                     )
                 )
             return 0 if verdict.ok else 1

@@ -173,6 +173,7 @@ def test_verify_finds_a_deleted_row_as_a_gap(log: ReadLog, path: Path) -> None:
     assert verdict.first_bad is not None
     assert (verdict.first_bad.seq, verdict.first_bad.field) == (4, "seq")
     assert "entries 2–3 are missing" in verdict.first_bad.why
+    assert verdict.first_bad.problem == "missing"
 
 
 def test_verify_finds_a_renumbered_chain(log: ReadLog, path: Path) -> None:
@@ -199,6 +200,7 @@ def test_verify_finds_a_reordered_chain(log: ReadLog, path: Path) -> None:
     assert verdict.first_bad is not None
     assert (verdict.first_bad.seq, verdict.first_bad.field) == (2, "prev_hash")
     assert "does not link" in verdict.first_bad.why
+    assert verdict.first_bad.problem == "unlinked"
 
 
 def test_unwritable_file_raises_read_log_unavailable(log: ReadLog, path: Path) -> None:

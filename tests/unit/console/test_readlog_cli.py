@@ -112,13 +112,20 @@ def test_verify_ok_then_tampered_exits_1(
         conn.execute("UPDATE reads SET target = '/cases/2' WHERE seq = 1")
     code, out, _ = _run(capsys, "--verify")
     assert code == 1
-    assert "查阅日志被篡改：第 1 条（target）" in out
+    assert "查阅日志被篡改：第 1 条（target）：记录后被修改，与哈希不符；此前 0 条完好" in out
+    code, out, _ = _run(capsys, "--verify", "--lang", "en")
+    assert code == 1
+    assert (
+        "entry 1 (target): changed after it was recorded (target): the hash no longer matches"
+        in out
+    )
     code, out, _ = _run(capsys, "--verify", "--format", "json")
     assert code == 1
     verdict = json.loads(out)
     assert verdict["ok"] is False
     assert verdict["first_bad"]["seq"] == 1
     assert verdict["first_bad"]["field"] == "target"
+    assert verdict["first_bad"]["problem"] == "changed"
 
 
 def test_file_option_names_another_log(
