@@ -446,27 +446,37 @@ class ReadLog:
     # ---- verifying ----------------------------------------------------------------------
 
     def verify(self) -> ReadLogVerdict:
-        """Recompute the chain from the first entry; stop at the first bad one."""
-        with self._lock:
-            try:
-                cursor = self._conn.execute(
-                    "SELECT seq, at, account, agency, kind, case_ref, target, query, prev_hash,"
-                    " entry_hash, digests FROM reads ORDER BY rowid"
-                )
-                rows = cursor.fetchall()
-            except sqlite3.Error as exc:
-                msg = f"cannot read the read log at {self.path}: {exc}"
-                raise ReadLogUnavailable(msg) from exc
+        """Recompute the chain from the first entry; stop at the first bad one.
+
+        Reads through a connection of its own, one snapshot (WAL), row by row: the pages
+        keep recording while a long log is checked, and memory stays flat."""
         prev = GENESIS_HASH
         expected_seq = 1
-        for count, row in enumerate(rows):
-            seq = row[0]
-            bad = _check_row(row, expected_seq, prev)
-            if bad is not None:
-                return ReadLogVerdict(ok=False, entries=count, first_bad=bad)
-            prev = row[9]
-            expected_seq = seq + 1
-        return ReadLogVerdict(ok=True, entries=len(rows))
+        count = 0
+        try:
+            conn = sqlite3.connect(self.path, timeout=_DEFAULT_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            msg = f"cannot read the read log at {self.path}: {exc}"
+            raise ReadLogUnavailable(msg) from exc
+        try:
+            conn.execute("BEGIN")  # one snapshot from the first row to the last
+            cursor = conn.execute(
+                "SELECT seq, at, account, agency, kind, case_ref, target, query, prev_hash,"
+                " entry_hash, digests FROM reads ORDER BY rowid"
+            )
+            for row in cursor:
+                bad = _check_row(row, expected_seq, prev)
+                if bad is not None:
+                    return ReadLogVerdict(ok=False, entries=count, first_bad=bad)
+                prev = row[9]
+                expected_seq = row[0] + 1
+                count += 1
+        except sqlite3.Error as exc:
+            msg = f"cannot read the read log at {self.path}: {exc}"
+            raise ReadLogUnavailable(msg) from exc
+        finally:
+            conn.close()
+        return ReadLogVerdict(ok=True, entries=count)
 
 
 def _check_row(  # noqa: PLR0911 - one return per way an entry can be bad

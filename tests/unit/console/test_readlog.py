@@ -84,6 +84,8 @@ def test_record_appends_a_chained_entry_committed_before_return(log: ReadLog, pa
     with sqlite3.connect(path) as other:
         assert other.execute("SELECT count(*) FROM reads").fetchone() == (2,)
         assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    # FULL (2): the WAL is synced at every commit, so a recorded read survives a power cut
+    assert log._conn.execute("PRAGMA synchronous").fetchone() == (2,)
     assert log.verify().ok
 
 
@@ -296,3 +298,13 @@ def test_a_log_under_a_file_raises_read_log_unavailable(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ReadLogUnavailable, match="cannot open the read log"):
         ReadLog.open(blocker / "reads.sqlite")
+
+
+def test_two_workers_on_one_file_keep_one_chain(path: Path) -> None:
+    """Two console workers (two connections) append to the same chain, never fork it."""
+    with ReadLog.open(path) as one, ReadLog.open(path) as two:
+        for n in range(10):
+            (one if n % 2 else two).record(Read(f"w{n % 2}", "police", "case_page"))
+            assert one.verify().ok
+        assert [e.seq for e in two.entries(limit=3)] == [10, 9, 8]
+        assert two.verify().entries == 10
