@@ -2,6 +2,8 @@
 
 Stop ``casehub serve`` and the consumers before ``restore`` and ``rotate-key``; ``backup`` may
 run while they work. docs/operations.md ("Backup, restore, store keys") walks through each.
+``backup`` also copies the console's read log and account store, when present, beside the
+backup (``PATH.console-reads.sqlite``, ``PATH.console.sqlite``); ``restore`` puts them back.
 """
 
 from __future__ import annotations
@@ -63,6 +65,83 @@ def register(subparsers: Any) -> None:
 
 def _suffix(settings: Settings) -> str:
     return ".sqlite" if settings.store == "sqlite" else ".dump"
+
+
+#: The console's own SQLite files (issue #17), kept beside the event store's backup as
+#: ``<PATH>.console-reads.sqlite`` and ``<PATH>.console.sqlite``. This module may not import
+#: the console, so the files are found by path: the settings when they name them, else the
+#: console's defaults in the data dir.
+_CONSOLE_FILES = (
+    ("the console's read log", "console_reads_path", "console-reads.sqlite"),
+    ("the console's accounts and sessions", "console_store_path", "console.sqlite"),
+)
+
+
+def _console_files(settings: Settings) -> list[tuple[str, Path, str]]:
+    """(what it is, where it lives, the suffix of its copy beside a backup) per console file."""
+    found = []
+    for label, setting, default in _CONSOLE_FILES:
+        configured = str(getattr(settings, setting, "") or "")
+        live = Path(configured) if configured else Path(settings.data_dir) / default
+        found.append((label, live, "." + default))
+    return found
+
+
+def _beside(backup: Path, suffix: str) -> Path:
+    return backup.with_name(backup.name + suffix)
+
+
+def _rows(path: Path) -> int:
+    """Rows in every table of an SQLite file (read-only)."""
+    import sqlite3  # noqa: PLC0415
+    from contextlib import closing  # noqa: PLC0415
+
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return _count_rows(conn)
+    except sqlite3.Error as exc:
+        raise SetupError(f"cannot read the SQLite file {path}: {exc}") from None
+
+
+def _count_rows(conn: Any) -> int:
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return sum(
+        int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])  # noqa: S608
+        for t in tables
+    )
+
+
+def _copy_sqlite(source: Path, target: Path) -> int:
+    """A consistent copy through SQLite's online backup API (the source may be in use);
+    checked (integrity and row counts) before it replaces ``target``. Returns the rows."""
+    import sqlite3  # noqa: PLC0415
+    from contextlib import closing  # noqa: PLC0415
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            if ok != "ok":
+                raise SetupError(f"the copy of {source} fails SQLite's integrity check: {ok}")
+            rows = _count_rows(dst)
+        partial.chmod(0o600)  # it holds who read what
+        for suffix in ("-wal", "-shm"):  # a stale journal must not replay over the copy
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        partial.replace(target)
+    except sqlite3.Error as exc:
+        raise SetupError(f"cannot copy {source} to {target}: {exc}") from None
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    return rows
 
 
 def _check_backend(settings: Settings) -> None:
@@ -141,6 +220,15 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
     _check_backend(settings)
     key = store_key(settings)
+    beside = [
+        (label, live, _beside(args.path, suffix))
+        for label, live, suffix in _console_files(settings)
+    ]
+    for label, _, copy in beside:
+        if copy.exists():
+            raise SetupError(
+                f"{copy} exists ({label} of the backup); name a new file for the backup"
+            )
     if settings.store == "sqlite":
         from hub.store import sqlite_store  # noqa: PLC0415
 
@@ -151,6 +239,10 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
         counts = postgres_store.backup(settings, args.path, key)
     sealed = f"sealed with key id {key.key_id}" if key else "not encrypted"
     print(f"backed up to {args.path}: {counts.line()}; verified; {sealed}")
+    for label, live, copy in beside:
+        if live.is_file():
+            rows = _copy_sqlite(live, copy)
+            print(f"backed up {label} to {copy}: {rows} row(s)")
     return 0
 
 
@@ -159,6 +251,18 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
     _check_backend(settings)
     key = store_key(settings)
+    beside = [
+        (label, live, _beside(args.path, suffix))
+        for label, live, suffix in _console_files(settings)
+        if _beside(args.path, suffix).is_file()
+    ]
+    for label, live, _ in beside:  # refuse before anything is written
+        held = _rows(live) if live.is_file() else 0
+        if held and not args.force:
+            raise SetupError(
+                f"{label} at {live} holds {held} row(s); restoring would replace them: "
+                "pass --force to do so"
+            )
     if settings.store == "sqlite":
         from hub.store import sqlite_store  # noqa: PLC0415
 
@@ -168,6 +272,9 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
         counts = postgres_store.restore(settings, args.path, key, force=args.force)
     print(f"restored {args.path} {where(settings)}: {counts.line()}; verified")
+    for label, live, copy in beside:
+        rows = _copy_sqlite(copy, live)
+        print(f"restored {label} from {copy} to {live}: {rows} row(s)")
     print(
         "next: start `casehub serve`; rebuild the consumers' views by replay "
         "(docs/operations.md) if they are ahead of the restored store"

@@ -67,12 +67,13 @@ def _entry_points(wheel: zipfile.ZipFile) -> configparser.ConfigParser:
 
 
 def test_the_product_wheel_holds_no_demo_broker_or_testing_module(product_wheel):
-    """Only the hub and the consumers go in: no dev kit, no demo, broker or testing module."""
+    """Only the hub, the consumers and the console go in: no dev kit, demo, broker or testing."""
     names = product_wheel.namelist()
     packages = {n.partition("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
-    assert packages == {"hub", "consumers"}
+    assert packages == {"hub", "consumers", "console"}
     modules = _modules(product_wheel)
     assert "hub/cli.py" in modules
+    assert "console/readlog.py" in modules  # the read log ships with the server
     assert "hub/relay/progress.py" in modules  # what the relay has published is the product's
     dev = [
         m
