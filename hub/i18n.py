@@ -372,6 +372,70 @@ LABELS: dict[str, tuple[str, str]] = {
     # --- receipts ------------------------------------------------------------------------------
     # --- audit verify and the store's key ------------------------------------------------------
     # --- agency developers (schemas, codec) ----------------------------------------------------
+    # --- console foundation (H1) ---------------------------------------------------------------
+    "console.title": ("案件信息共享平台", "CaseHub console"),
+    "console.nav.home": ("首页", "Home"),
+    "console.nav.accounts": ("账户管理", "Accounts"),
+    "console.who": ("{name}（{agency}）", "{name} ({agency})"),
+    "console.logout": ("退出登录", "Log out"),
+    "console.login.title": ("登录", "Log in"),
+    "console.login.name": ("账户名", "Account"),
+    "console.login.password": ("密码", "Password"),
+    "console.login.code": ("动态验证码（6位）", "Authenticator code (6 digits)"),
+    "console.login.submit": ("登录", "Log in"),
+    "console.login.failed": (
+        "登录失败：请检查账户名、密码和动态验证码。",
+        "Login failed: check the account name, password and code.",
+    ),
+    "console.landing.title": ("欢迎，{name}", "Welcome, {name}"),
+    "console.landing.roles": ("角色", "Roles"),
+    "console.landing.none": ("您的角色暂无可用页面。", "No page is open to your roles."),
+    "console.role.auditor": ("监督人员", "Auditor"),
+    "console.role.rule-of-law": ("法治办", "Rule-of-Law Office"),
+    "console.role.officer": ("执法人员", "Officer"),
+    "console.role.admin": ("账户管理员", "Account administrator"),
+    "console.accounts.agency": ("所属单位", "Agency"),
+    "console.accounts.state": ("状态", "State"),
+    "console.accounts.active": ("正常", "Active"),
+    "console.accounts.disabled": ("已停用", "Disabled"),
+    "console.accounts.locked_until": ("已锁定至 {until}", "Locked until {until}"),
+    "console.accounts.disable": ("停用", "Disable"),
+    "console.accounts.enable": ("启用", "Enable"),
+    "console.accounts.unlock": ("解锁", "Unlock"),
+    "console.accounts.reset_totp": ("重置动态验证码", "Reset second factor"),
+    "console.accounts.reset_password": ("重置密码", "Reset password"),
+    "console.accounts.create": ("新建账户", "Create account"),
+    "console.accounts.secret": ("密钥", "Secret"),
+    "console.accounts.factor_once": (
+        "账户 {name} 的动态验证码密钥仅显示这一次：请立即录入身份验证器应用。",
+        "The second-factor secret of {name} is shown this once: enter it in an authenticator"
+        " app now.",
+    ),
+    "console.done.created": ("账户已创建。", "Account created."),
+    "console.done.totp": ("动态验证码已重置，旧验证码失效。", "Second factor reset."),
+    "console.done.disable": ("账户已停用，其会话已结束。", "Account disabled; its sessions ended."),
+    "console.done.enable": ("账户已启用。", "Account enabled."),
+    "console.done.unlock": ("账户已解锁。", "Account unlocked."),
+    "console.done.reset-password": (
+        "密码已重置，其会话已结束。",
+        "Password reset; the account's sessions ended.",
+    ),
+    "console.error.title.403": ("无权访问", "Forbidden"),
+    "console.error.title.404": ("页面不存在", "Not found"),
+    "console.error.title.405": ("不支持的请求", "Method not allowed"),
+    "console.error.title.503": ("暂不可用", "Unavailable"),
+    "console.error.403": ("您的账户无权访问此页面。", "Your account may not open this page."),
+    "console.error.404": ("没有这个页面。", "There is no such page."),
+    "console.error.405": ("此页面不接受该请求方式。", "This page does not take that request."),
+    "console.error.503": ("服务暂不可用，请稍后再试。", "Unavailable; try again later."),
+    "console.error.csrf": (
+        "请求缺少有效的表单令牌，已拒绝。请重新打开页面后再提交。",
+        "The request lacks a valid form token and is refused. Reopen the page and submit again.",
+    ),
+    "console.error.readlog": (
+        "阅览记录无法写入：本页面拒绝显示。",
+        "The read log cannot be written: the page is refused.",
+    ),
 }
 
 
