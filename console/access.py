@@ -58,7 +58,9 @@ def lens_for(account: Account, settings: Settings) -> ReadingLens | None:
     return ReadingLens.for_settings(settings, found.reader)
 
 
-def can_read_case(account: Account, participants: Iterable[str], reached: Iterable[str] = ()) -> bool:
+def can_read_case(
+    account: Account, participants: Iterable[str], reached: Iterable[str] = ()
+) -> bool:
     """Whether ``account`` may open a case with these participants at all.
 
     ``reached``: the agencies the case's notices, requests and recommendations reached (an

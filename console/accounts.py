@@ -110,7 +110,9 @@ def check_agency(agency: str, roles: Collection[str], known: Collection[str] | N
     if not agency.strip():
         raise AccountError("an account needs an agency (--agency)")
     if OFFICER in roles and known is not None and agency not in known:
-        raise AccountError(f"unknown agency {agency!r}: an officer's agency must be in the directory")
+        raise AccountError(
+            f"unknown agency {agency!r}: an officer's agency must be in the directory"
+        )
     return agency
 
 
@@ -221,7 +223,9 @@ class Accounts:
         )
         return self._factor(name, secret)
 
-    def set_roles(self, name: str, roles: Iterable[str], known_agencies: Collection[str] | None = None) -> None:
+    def set_roles(
+        self, name: str, roles: Iterable[str], known_agencies: Collection[str] | None = None
+    ) -> None:
         found = check_roles(roles)
         check_agency(self.require(name).agency, found, known_agencies)
         self._update(name, "UPDATE accounts SET roles = ? WHERE name = ?", (",".join(found), name))
@@ -282,9 +286,7 @@ class Accounts:
             return None
         return account
 
-    def _update(
-        self, name: str, sql: str, params: tuple[object, ...], *, end: bool = True
-    ) -> None:
+    def _update(self, name: str, sql: str, params: tuple[object, ...], *, end: bool = True) -> None:
         with self._store.transaction() as conn:
             if conn.execute(sql, params).rowcount == 0:
                 raise AccountError(f"no account {name!r}")

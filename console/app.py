@@ -28,8 +28,8 @@ from starlette.staticfiles import StaticFiles
 from console.accounts import ADMIN, ROLES, Account, AccountError, LoginFailed, SecondFactor
 from console.security import SecurityHeaders, declared_roles, public, requires
 from console.sessions import COOKIE, Session
-from console.wiring import ConsoleDeps, readlog_module
-from hub.i18n import LANGS, Lang, t
+from console.wiring import ConsoleDeps, unavailable_errors
+from hub.i18n import LANGS, Lang, check_lang, t
 from hub.presentation.clock import moment, zone_note
 
 LOGIN_CSRF_COOKIE = "casehub_console_login"
@@ -101,10 +101,9 @@ def record_read(request: Request, read: Any, *, at: datetime | None = None) -> R
     None when it is written; else the 503 page to return instead ("the read log cannot be
     written: the page is refused").
     """
-    unavailable = readlog_module().ReadLogUnavailable
     try:
         deps_of(request).read_log.record(read, at=at)
-    except unavailable:
+    except unavailable_errors():
         return error_page(request, 503, "console.error.readlog")
     return None
 
@@ -115,21 +114,7 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
 
     @wraps(endpoint)
     async def guard(request: Request) -> Response:
-        deps = deps_of(request)
-        request.state.lang = _query_lang(request) or "zh"
-        session_id = request.cookies.get(COOKIE, "")
-        session = deps.sessions.resume(session_id) if session_id else None
-        account = deps.accounts.may_stay(session.account) if session else None
-        if session is not None and account is None:
-            deps.sessions.end(session_id)
-            session = None
-        if session is not None and account is not None:
-            lang = _query_lang(request)
-            if lang and lang != session.lang:
-                deps.sessions.set_lang(session_id, lang)
-            request.state.lang = lang or session.lang
-            request.state.session = session
-            request.state.account = account
+        session, account = _resume(request)
         if roles is None:  # declares nobody: closed
             return error_page(request, 403)
         if not roles:  # public
@@ -148,9 +133,30 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
     return guard
 
 
+def _resume(request: Request) -> tuple[Session | None, Account | None]:
+    """The request's live session and account (both None when logged out); sets the language."""
+    deps = deps_of(request)
+    request.state.lang = _query_lang(request) or "zh"
+    session_id = request.cookies.get(COOKIE, "")
+    session = deps.sessions.resume(session_id) if session_id else None
+    if session is None:
+        return None, None
+    account = deps.accounts.may_stay(session.account)
+    if account is None:  # disabled or locked since: the session dies now
+        deps.sessions.end(session_id)
+        return None, None
+    lang = _query_lang(request)
+    if lang and lang != session.lang:
+        deps.sessions.set_lang(session_id, lang)
+    request.state.lang = lang or session.lang
+    request.state.session = session
+    request.state.account = account
+    return session, account
+
+
 def _query_lang(request: Request) -> Lang | None:
     value = request.query_params.get("lang", "")
-    return value if value in LANGS else None  # type: ignore[return-value]
+    return check_lang(value) if value in LANGS else None
 
 
 def _safe_next(value: str) -> str:
@@ -198,12 +204,11 @@ async def login(request: Request) -> Response:
         )
         _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, path="/login")
         return response
-    lang = request.state.lang
-    session_id, _ = deps.sessions.create(account.name, lang=lang)
-    response = RedirectResponse(next_path, status_code=303)
-    _set_cookie(request, response, COOKIE, session_id)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
+    session_id, _ = deps.sessions.create(account.name, lang=lang_of(request))
+    redirect = RedirectResponse(next_path, status_code=303)
+    _set_cookie(request, redirect, COOKIE, session_id)
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return redirect
 
 
 @requires(*ROLES)
@@ -218,9 +223,7 @@ def _set_cookie(
     request: Request, response: Response, name: str, value: str, *, path: str = "/"
 ) -> None:
     secure = request.url.scheme == "https" or deps_of(request).settings.console_secure_cookie
-    response.set_cookie(
-        name, value, path=path, httponly=True, samesite="strict", secure=secure
-    )
+    response.set_cookie(name, value, path=path, httponly=True, samesite="strict", secure=secure)
 
 
 # --- landing ------------------------------------------------------------------------------------
@@ -297,8 +300,7 @@ async def account_action(request: Request) -> Response:
     form = await request.form()
     try:
         if action == "disable":
-            if name == account_of(request).name:
-                raise AccountError("an administrator cannot disable their own account")
+            _not_self(request, name)
             deps.accounts.disable(name)
         elif action == "enable":
             deps.accounts.enable(name)
@@ -312,6 +314,11 @@ async def account_action(request: Request) -> Response:
     except AccountError as exc:
         return _accounts(request, error=str(exc), status=400)
     return _accounts(request, done=f"console.done.{action}")
+
+
+def _not_self(request: Request, name: str) -> None:
+    if name == account_of(request).name:
+        raise AccountError("an administrator cannot disable their own account")
 
 
 # --- the application ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ views through ``consumers.opening``, the console store (accounts, sessions) and 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,9 +34,46 @@ class ReadLogLike(Protocol):
     def close(self) -> None: ...
 
 
-def readlog_module() -> ModuleType:
-    """``console.readlog``, loaded by name (it is built beside this module, design.md)."""
-    return importlib.import_module("console.readlog")
+def readlog_module() -> ModuleType | None:
+    """``console.readlog``, loaded by name (built beside this module, design.md); None if absent."""
+    try:
+        return importlib.import_module("console.readlog")
+    except ModuleNotFoundError as exc:
+        if exc.name != "console.readlog":
+            raise
+        return None
+
+
+class ReadLogMissing(CaseHubError):
+    """No read log is installed: every read is refused (fail closed)."""
+
+    code = "console_readlog_missing"
+
+
+class _NoReadLog:
+    """Stands where ``console.readlog`` is not installed: refuses every read."""
+
+    def record(self, read: Any, *, at: datetime | None = None) -> Any:  # noqa: ARG002
+        raise ReadLogMissing("no read log is installed (console.readlog): the page is refused")
+
+    def close(self) -> None:
+        return None
+
+
+def unavailable_errors() -> tuple[type[BaseException], ...]:
+    """The errors of a read log that cannot be written."""
+    module = readlog_module()
+    if module is None:
+        return (ReadLogMissing,)
+    return (ReadLogMissing, module.ReadLogUnavailable)
+
+
+def open_read_log(settings: Settings) -> ReadLogLike:
+    module = readlog_module()
+    if module is None:
+        return _NoReadLog()
+    found: ReadLogLike = module.ReadLog.open(settings.console_reads_file)
+    return found
 
 
 @dataclass
@@ -59,7 +96,7 @@ class ConsoleDeps:
     ) -> ConsoleDeps:
         store = ConsoleStore.open(settings.console_store_file)
         if read_log is None:
-            read_log = readlog_module().ReadLog.open(settings.console_reads_file)
+            read_log = open_read_log(settings)
         return cls(
             settings=settings,
             store=store,
@@ -116,4 +153,3 @@ def known_agencies(settings: Settings) -> Collection[str] | None:
             return frozenset(app.agency_ids())
     except (CaseHubError, OSError):
         return None
-

@@ -408,8 +408,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "console.accounts.secret": ("密钥", "Secret"),
     "console.accounts.factor_once": (
         "账户 {name} 的动态验证码密钥仅显示这一次：请立即录入身份验证器应用。",
-        "The second-factor secret of {name} is shown this once: enter it in an authenticator"
-        " app now.",
+        (
+            "The second-factor secret of {name} is shown this once: enter it in an"
+            " authenticator app now."
+        ),
     ),
     "console.done.created": ("账户已创建。", "Account created."),
     "console.done.totp": ("动态验证码已重置，旧验证码失效。", "Second factor reset."),

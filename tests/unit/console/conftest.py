@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from console_testing import PASSWORD, FakeClock, MemoryReadLog, User
 from starlette.testclient import TestClient
 
 from console.accounts import Accounts
 from console.app import create_app
 from console.wiring import ConsoleDeps
+from console_testing import PASSWORD, FakeClock, MemoryReadLog, User
 from hub.settings import Settings
 
 
@@ -52,5 +52,3 @@ def app(deps):
 def client(app):
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as found:
         yield found
-
-

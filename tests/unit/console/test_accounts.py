@@ -1,16 +1,16 @@
-
 import pyotp
 import pytest
 from argon2 import PasswordHasher
-from console_testing import PASSWORD, code_at
 
-from console.accounts import AccountError, LoginFailed
+from console.accounts import AccountError, Accounts, LoginFailed
 from console.sessions import Sessions
+from console_testing import PASSWORD, code_at
 
 
 def test_add_hashes_the_password_and_shows_the_second_factor_once(deps, accounts):
-    account, factor = accounts.add("li.wei", agency="city-procuratorate", roles=["auditor"],
-                                   password=PASSWORD)
+    account, factor = accounts.add(
+        "li.wei", agency="city-procuratorate", roles=["auditor"], password=PASSWORD
+    )
     assert account.roles == ("auditor",)
     assert factor.uri.startswith("otpauth://totp/CaseHub:li.wei?secret=" + factor.secret)
     with deps.store.transaction() as conn:
@@ -30,10 +30,17 @@ def test_add_hashes_the_password_and_shows_the_second_factor_once(deps, accounts
         ("li", ["officer"], "nowhere", PASSWORD, "unknown agency 'nowhere'"),
     ],
 )
-def test_bad_accounts_are_refused_with_the_reason(accounts, name, roles, agency, password, message):
+def test_bad_accounts_are_refused_with_the_reason(  # noqa: PLR0917
+    accounts, name, roles, agency, password, message
+):
     with pytest.raises(AccountError, match=message):
-        accounts.add(name, agency=agency, roles=roles, password=password,
-                     known_agencies={"city-procuratorate"})
+        accounts.add(
+            name,
+            agency=agency,
+            roles=roles,
+            password=password,
+            known_agencies={"city-procuratorate"},
+        )
     assert accounts.all() == []
 
 
@@ -77,7 +84,7 @@ def test_every_failure_says_the_same_thing(accounts, make_user, clock):
     assert len(messages) == 1
 
 
-def test_lock_out_after_max_failures_then_unlock_or_wait(accounts, make_user, clock, deps):
+def test_lock_out_after_max_failures_then_unlock_or_wait(accounts, make_user, clock):
     user = make_user("li.wei", "auditor")
     for _ in range(3):
         with pytest.raises(LoginFailed):
@@ -154,9 +161,7 @@ def test_reset_password_and_set_roles(accounts, make_user, clock):
         accounts.disable("nobody")
 
 
-def test_the_hash_is_renewed_when_the_parameters_change(deps, make_user, clock):
-    from console.accounts import Accounts
-
+def test_the_hash_is_renewed_when_the_parameters_change(deps, clock):
     weak = Accounts(deps.store, now=clock, hasher=PasswordHasher(time_cost=1, memory_cost=8192))
     _, factor = weak.add("li.wei", agency="a", roles=["auditor"], password=PASSWORD)
     strong = Accounts(deps.store, now=clock)
