@@ -169,6 +169,9 @@ def _safe_next(value: str) -> str:
 # --- login and logout ---------------------------------------------------------------------------
 @public
 async def login_page(request: Request) -> Response:
+    signed_on = _proxy_sign_on(request)
+    if signed_on is not None:
+        return signed_on
     token = secrets.token_urlsafe(32)
     response = render(
         request,
@@ -177,6 +180,29 @@ async def login_page(request: Request) -> Response:
     )
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, path="/login")
     return response
+
+
+def _proxy_sign_on(request: Request) -> Response | None:
+    """SSO behind a reverse proxy: a session for the account its header names.
+
+    Only when ``console_proxy_header`` is set and the request comes straight from one of
+    ``console_trusted_proxies``; the account must exist and may log in (enabled, not locked).
+    """
+    settings = deps_of(request).settings
+    header = settings.console_proxy_header
+    if not header or request.client is None:
+        return None
+    trusted = {item.strip() for item in settings.console_trusted_proxies.split(",")}
+    if request.client.host not in trusted:
+        return None
+    name = request.headers.get(header, "").strip()
+    account = deps_of(request).accounts.may_stay(name) if name else None
+    if account is None:
+        return None
+    session_id, _ = deps_of(request).sessions.create(account.name, lang=lang_of(request))
+    redirect = RedirectResponse(_safe_next(request.query_params.get("next", "/")), 303)
+    _set_cookie(request, redirect, COOKIE, session_id)
+    return redirect
 
 
 @public

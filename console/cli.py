@@ -230,8 +230,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             host=host,
             port=port,
             log_level="warning",
-            proxy_headers=True,
-            forwarded_allow_ips=settings.console_trusted_proxies,
+            # The peer address stays the proxy's: console_proxy_header is believed only from
+            # console_trusted_proxies (set console_secure_cookie behind a TLS proxy).
+            proxy_headers=False,
         )
     finally:
         deps.close()

@@ -114,8 +114,8 @@ class Settings:
     console_store_path: str = ""
     #: The read log (who read what, hash-chained); empty: <data_dir>/console-reads.sqlite.
     console_reads_path: str = ""
-    #: SSO behind a reverse proxy: the header naming the logged-in account ("" = off). Trusted
-    #: only from the addresses in console_trusted_proxies.
+    #: SSO behind a reverse proxy: the header naming the logged-in account ("" = off). Believed
+    #: only on requests straight from the addresses in console_trusted_proxies (comma-separated).
     console_proxy_header: str = ""
     console_trusted_proxies: str = "127.0.0.1"
     #: Mark the session cookie Secure even when the console itself is served over plain http

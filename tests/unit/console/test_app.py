@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -310,3 +312,20 @@ def test_a_recorded_read_lets_the_page_through(deps, make_user, clock):
         login(client, user, clock)
         assert client.get("/case").text == "case content"
     assert deps.read_log.reads == [{"kind": "case_page"}]
+
+
+def test_sso_header_from_a_trusted_proxy_only(deps, make_user):
+    make_user("li.wei", "auditor")
+    deps.settings = replace(
+        deps.settings, console_proxy_header="X-Remote-User", console_trusted_proxies="10.0.0.5"
+    )
+    app = create_app(deps)
+    trusted = TestClient(app, follow_redirects=False, client=("10.0.0.5", 4000))
+    signed = trusted.get("/login?next=/", headers={"X-Remote-User": "li.wei"})
+    assert signed.status_code == 303
+    assert trusted.get("/").status_code == 200
+    stranger = TestClient(app, follow_redirects=False, client=("10.0.0.9", 4000))
+    assert stranger.get("/login", headers={"X-Remote-User": "li.wei"}).status_code == 200
+    assert stranger.get("/").status_code == 303
+    unknown = trusted.get("/login", headers={"X-Remote-User": "nobody"})
+    assert unknown.status_code == 200  # the ordinary login form

@@ -1,0 +1,26 @@
+import pytest
+
+from console.wiring import ConsoleDeps, ReadLogMissing, known_agencies, readlog_module
+from hub.settings import Settings
+
+
+def test_deps_open_the_console_store_in_the_data_dir(tmp_path):
+    deps = ConsoleDeps.open(Settings(data_dir=tmp_path))
+    try:
+        assert (tmp_path / "console.sqlite").exists()
+        assert deps.accounts.all() == []
+        if readlog_module() is None:  # until the read log is installed, every read is refused
+            with pytest.raises(ReadLogMissing):
+                deps.read_log.record(object())
+    finally:
+        deps.close()
+
+
+def test_the_console_store_path_setting_is_honoured(tmp_path):
+    settings = Settings(data_dir=tmp_path, console_store_path=str(tmp_path / "x" / "c.sqlite"))
+    assert settings.console_store_file == tmp_path / "x" / "c.sqlite"
+    assert Settings(data_dir=tmp_path).console_reads_file == tmp_path / "console-reads.sqlite"
+
+
+def test_no_directory_to_check_without_an_event_store(tmp_path):
+    assert known_agencies(Settings(data_dir=tmp_path)) is None
