@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from importlib.resources import files
 
 import pytest
 from starlette.requests import Request
@@ -329,3 +330,14 @@ def test_sso_header_from_a_trusted_proxy_only(deps, make_user):
     assert stranger.get("/").status_code == 303
     unknown = trusted.get("/login", headers={"X-Remote-User": "nobody"})
     assert unknown.status_code == 200  # the ordinary login form
+
+
+def test_no_inline_style_or_script_the_csp_would_block():
+    for template in files("console").joinpath("templates").iterdir():
+        text = template.read_text(encoding="utf-8")
+        assert " style=" not in text, template.name
+        assert "<style" not in text, template.name
+        for script in text.split("<script")[1:]:
+            assert script.lstrip().startswith('src="/static/'), template.name
+        if template.name == "base.html":
+            assert '"includeIndicatorStyles": false' in text  # htmx would inject a style
