@@ -341,3 +341,29 @@ def test_no_inline_style_or_script_the_csp_would_block():
             assert script.lstrip().startswith('src="/static/'), template.name
         if template.name == "base.html":
             assert '"includeIndicatorStyles": false' in text  # htmx would inject a style
+
+
+def test_admin_unlocks_resets_and_enables_on_the_page(client, make_user, clock, accounts, deps):
+    admin = make_user("admin1", "admin")
+    user = make_user("li.wei", "auditor")
+    for _ in range(3):
+        accounts_failure = login(TestClient(client.app), user, clock, password="wrong password!")
+        assert accounts_failure.status_code == 401
+    assert accounts.require("li.wei").locked(clock.now)
+    login(client, admin, clock)
+    page = client.get("/accounts")
+    assert "已锁定至" in page.text
+    token = csrf_of(page.text)
+    assert client.post("/accounts/li.wei/unlock", data={"csrf": token}).status_code == 200
+    assert not accounts.require("li.wei").locked(clock.now)
+    reset = client.post("/accounts/li.wei/reset-totp", data={"csrf": token})
+    assert "otpauth://totp/CaseHub:li.wei" in reset.text
+    short = client.post("/accounts/li.wei/reset-password", data={"csrf": token, "password": "x"})
+    assert short.status_code == 400
+    assert "at least 12 characters" in short.text
+    done = client.post(
+        "/accounts/li.wei/reset-password", data={"csrf": token, "password": "a new long password"}
+    )
+    assert done.status_code == 200
+    assert client.post("/accounts/li.wei/explode", data={"csrf": token}).status_code == 404
+    assert deps.sessions.count("li.wei") == 0
