@@ -376,12 +376,11 @@ def create_app(
     """The console over ``deps``: its own routes, then ``pages`` (each guarded alike)."""
     routes: list[BaseRoute] = []
     for route in [*own_routes(), *pages]:
-        if isinstance(route, Route):
-            routes.append(
-                Route(route.path, _guarded(route.endpoint), methods=route.methods, name=route.name)
-            )
-        else:
-            routes.append(route)
+        if not isinstance(route, Route):  # a Mount or a WebSocket route would pass unguarded
+            raise TypeError(f"console pages are plain routes, each guarded: {route!r}")
+        routes.append(
+            Route(route.path, _guarded(route.endpoint), methods=route.methods, name=route.name)
+        )
     routes.append(Mount("/static", StaticFiles(packages=[("console", "static")]), name="static"))
 
     async def not_found(request: Request, exc: Exception) -> Response:

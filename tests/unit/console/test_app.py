@@ -8,7 +8,7 @@ from importlib.resources import files
 import pytest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from console.accounts import ROLES
@@ -367,3 +367,8 @@ def test_admin_unlocks_resets_and_enables_on_the_page(client, make_user, clock, 
     assert done.status_code == 200
     assert client.post("/accounts/li.wei/explode", data={"csrf": token}).status_code == 404
     assert deps.sessions.count("li.wei") == 0
+
+
+def test_a_mounted_sub_application_cannot_slip_past_the_guard(deps):
+    with pytest.raises(TypeError, match="each guarded"):
+        create_app(deps, pages=[Mount("/open", routes=[])])
