@@ -46,11 +46,13 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     # or makes a minimal one of its own where the hub's packages are missing (an agency's
     # machine needs only the sealing key).
     "privacy": ("hub.privacy.cli", "hub.privacy.sealing_cli"),
+    # The web console (console/): serve, up/down, accounts.
+    "console": ("console.cli",),
 }
 
 #: What a machine with the SDK alone installs to run the hub's own verbs.
 SERVER_EXTRA = "casehub[server]"
-_OWN_PACKAGES = frozenset({"hub", "consumers", "devkit"})
+_OWN_PACKAGES = frozenset({"hub", "consumers", "console", "devkit"})
 
 log = get_logger(__name__)
 

@@ -97,6 +97,43 @@ class Settings:
     #: A TOML file of `agency-id = "LEVEL"` lines; empty: none.
     clearance_file: str = ""
 
+    # --- The web console (console/, `casehub console serve`, docs/console.md) ------------------
+    #: Where the console listens; keep it on loopback behind a TLS reverse proxy in production.
+    console_host: str = "127.0.0.1"
+    console_port: int = 19480
+    #: Minutes without a request after which a session is logged out.
+    console_idle_minutes: int = 15
+    #: Failed logins in a row that lock an account, and for how many minutes.
+    console_max_failures: int = 5
+    console_lockout_minutes: int = 15
+    #: The deadlines board's warning (预警): deadlines due within this many working days.
+    console_warning_days: int = 3
+    #: Roles that may read the read log (comma-separated).
+    console_reads_visible_to: str = "auditor"
+    #: The console's own store (accounts, sessions); empty: <data_dir>/console.sqlite.
+    console_store_path: str = ""
+    #: The read log (who read what, hash-chained); empty: <data_dir>/console-reads.sqlite.
+    console_reads_path: str = ""
+    #: SSO behind a reverse proxy: the header naming the logged-in account ("" = off). Believed
+    #: only on requests straight from the addresses in console_trusted_proxies (comma-separated).
+    console_proxy_header: str = ""
+    console_trusted_proxies: str = "127.0.0.1"
+    #: Mark the session cookie Secure even when the console itself is served over plain http
+    #: (a TLS-terminating proxy in front of it).
+    console_secure_cookie: bool = False
+
+    @property
+    def console_store_file(self) -> Path:
+        if self.console_store_path:
+            return Path(self.console_store_path)
+        return self.data_dir / "console.sqlite"
+
+    @property
+    def console_reads_file(self) -> Path:
+        if self.console_reads_path:
+            return Path(self.console_reads_path)
+        return self.data_dir / "console-reads.sqlite"
+
     @property
     def bootstrap_servers(self) -> list[str]:
         if self.kafka_bootstrap:
