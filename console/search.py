@@ -1,10 +1,14 @@
 """Finding a case: ``search(store, CaseQuery)`` over the case index view.
 
-Who may see what: the index holds every case's title, a CONFIDENTIAL one's too. A caller
-passes ``reader_may_read(hit) -> bool`` (the console builds it from the account's access);
-for a case the reader may not read, the title is never matched on (a title-word search does
-not find it) and the hit's title is blank. Without ``reader_may_read`` only a case that is
-not CONFIDENTIAL counts as readable.
+Who may see what: the index holds every case's title, a CONFIDENTIAL one's too (the title
+of a CONFIDENTIAL case is content; any other title is not withheld). A caller passes
+``reader_may_read(hit) -> bool`` (the console builds it from the account's access); it is
+asked about the CONFIDENTIAL cases a search meets, and for one the reader may not read the
+title is never matched on (a title-word search does not find it, nor counts it) and the
+hit's title is blank. Without ``reader_may_read`` no CONFIDENTIAL case counts as readable.
+Which cases a reader may list at all (an officer: its agency's) is the caller's filter
+(``participant``). Filtering, counting and paging happen in SQL, so a page costs the same
+at 100,000 cases as at 100.
 
 A person is found through the key store, never a plaintext index: ``person_subject(pepper,
 id_number)`` is the keyed subject id (``p-…``) the privacy layer gives whoever holds that
@@ -109,25 +113,40 @@ def search(
         return [], 0
     where, params = found
     cases, parts, _, opened = _names(store)
-    sql = (
-        "SELECT c.case_id, c.reference, c.title, c.owning_agency, c.classification, "  # noqa: S608 - our identifiers
-        f"c.registered_at, EXISTS ({opened}) AS is_open, "
-        f"EXISTS ({opened} AND i.missed_due_date IS NOT NULL) AS is_overdue FROM {cases} c"
+    columns = (
+        "c.case_id, c.reference, c.title, c.owning_agency, c.classification, c.registered_at, "
+        f"EXISTS ({opened}) AS is_open, "
+        f"EXISTS ({opened} AND i.missed_due_date IS NOT NULL) AS is_overdue"
     )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY c.registered_at DESC, c.reference"
     ph = store.placeholder
     with store._transaction(commit=False) as cursor:  # noqa: SLF001 - the views' own store
-        cursor.execute(sql, params)
-        hits = [_hit(r) for r in cursor.fetchall()]
-        # a reader who may not read a case's content neither sees its title nor finds it by it
-        kept = [h if may_read(h) else _blank(h) for h in hits]
         if query.words:
-            kept = [h for h, seen in zip(hits, kept, strict=True) if h is seen]
-        page = kept[offset : offset + limit]
+            # a CONFIDENTIAL case the reader may not read is not found by its title: the
+            # (few) CONFIDENTIAL matches are asked about, the unreadable ones left out
+            secret = [*where, f"c.classification = {ph}"]
+            cursor.execute(
+                f"SELECT {columns} FROM {cases} c WHERE {' AND '.join(secret)}",  # noqa: S608
+                [*params, CONFIDENTIAL],
+            )
+            hidden = [str(h.case_id) for h in map(_hit, cursor.fetchall()) if not may_read(h)]
+            if hidden:
+                where = [*where, f"c.case_id NOT IN ({', '.join(ph for _ in hidden)})"]
+                params = [*params, *hidden]
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
+        cursor.execute(f"SELECT COUNT(*) AS n FROM {cases} c{condition}", params)  # noqa: S608
+        total = int(cursor.fetchone()["n"])
+        cursor.execute(
+            f"SELECT {columns} FROM {cases} c{condition} "  # noqa: S608 - our identifiers
+            f"ORDER BY c.registered_at DESC, c.reference LIMIT {int(limit)} OFFSET {int(offset)}",
+            params,
+        )
+        # a reader who may not read a case's content does not see its title
+        page = [
+            h if h.classification != CONFIDENTIAL or may_read(h) else _blank(h)
+            for h in map(_hit, cursor.fetchall())
+        ]
         if not page:
-            return [], len(kept)
+            return [], total
         ids = [str(h.case_id) for h in page]
         marks = ", ".join(ph for _ in ids)
         cursor.execute(
@@ -137,7 +156,7 @@ def search(
         agencies: dict[str, list[str]] = {}
         for r in cursor.fetchall():
             agencies.setdefault(str(r["case_id"]), []).append(str(r["agency"]))
-    return [_with(h, agencies.get(str(h.case_id), ())) for h in page], len(kept)
+    return [_with(h, agencies.get(str(h.case_id), ())) for h in page], total
 
 
 def _names(store: ViewStore) -> tuple[str, str, str, str]:

@@ -123,6 +123,8 @@ def extra_schema(backend: str, stored: Callable[[str], str]) -> Sequence[str]:
     if backend != "sqlite":
         return [
             f"CREATE INDEX IF NOT EXISTS case_index_by_owner ON {cases} (owning_agency)",
+            f"CREATE INDEX IF NOT EXISTS case_index_by_registration ON {cases} (registered_at)",
+            f"CREATE INDEX IF NOT EXISTS case_index_by_reference ON {cases} (reference)",
             f"CREATE INDEX IF NOT EXISTS case_index_by_agency ON {parts} (agency)",
             f"CREATE INDEX IF NOT EXISTS case_index_items_by_case ON {items} (case_id, status)",
         ]
@@ -139,6 +141,8 @@ def extra_schema(backend: str, stored: Callable[[str], str]) -> Sequence[str]:
         f"CREATE TRIGGER IF NOT EXISTS {titles}_ad AFTER DELETE ON {cases} BEGIN {remove} END",
         f"CREATE TRIGGER IF NOT EXISTS {titles}_au AFTER UPDATE ON {cases} BEGIN {remove} {add} END",  # noqa: E501
         f"CREATE INDEX IF NOT EXISTS {cases}_by_owner ON {cases} (owning_agency, registered_at)",
+        f"CREATE INDEX IF NOT EXISTS {cases}_by_registration ON {cases} (registered_at)",
+        f"CREATE INDEX IF NOT EXISTS {cases}_by_reference ON {cases} (reference)",
         f"CREATE INDEX IF NOT EXISTS {parts}_by_agency ON {parts} (agency)",
         f"CREATE INDEX IF NOT EXISTS {items}_by_case ON {items} (case_id, status)",
     ]
