@@ -16,7 +16,8 @@ A case's status is computed when read, from ``items`` (so it never goes stale):
 
 Titles are indexed for Chinese words: on SQLite an FTS5 table with the ``trigram`` tokenizer
 kept in step with ``cases`` by triggers (words of 3+ characters match through it; words of
-1-2 characters, which a trigram cannot hold, fall back to ``LIKE``); on PostgreSQL ``ILIKE``.
+1-2 characters, which a trigram cannot hold, fall back to ``LIKE``); on PostgreSQL
+``ILIKE``, served by a ``pg_trgm`` GIN index when the extension can be created (else a scan).
 The index holds a CONFIDENTIAL case's title; ``console.search`` decides who may match on it.
 """
 
@@ -116,9 +117,22 @@ def _dispute_changes(entry: TimelineEntry) -> list[Change]:
     return []
 
 
+#: pg_trgm when this role may create it (else ILIKE scans); ``title ILIKE`` then uses the index.
+TRGM_EXTENSION = (
+    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public; "
+    "EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm unavailable: %', SQLERRM; END $$"
+)
+TRGM_INDEX = (
+    "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN "
+    "EXECUTE 'CREATE INDEX IF NOT EXISTS case_index_title_trgm ON {cases} "
+    "USING gin (title public.gin_trgm_ops)'; END IF; END $$"
+)
+
+
 def extra_schema(backend: str, stored: Callable[[str], str]) -> Sequence[str]:
     """SQLite: the titles' FTS5 trigram index over ``cases`` (external content), the triggers
-    that keep it in step, and the filters' indexes; PostgreSQL: the filters' indexes."""
+    that keep it in step, and the filters' indexes; PostgreSQL: the filters' indexes and a
+    ``pg_trgm`` index on the titles when the extension exists or this role may create it."""
     cases, parts, items = (stored(t.name) for t in (CASES, PARTICIPANTS, ITEMS))
     if backend != "sqlite":
         return [
@@ -127,6 +141,8 @@ def extra_schema(backend: str, stored: Callable[[str], str]) -> Sequence[str]:
             f"CREATE INDEX IF NOT EXISTS case_index_by_reference ON {cases} (reference)",
             f"CREATE INDEX IF NOT EXISTS case_index_by_agency ON {parts} (agency)",
             f"CREATE INDEX IF NOT EXISTS case_index_items_by_case ON {items} (case_id, status)",
+            TRGM_EXTENSION,
+            TRGM_INDEX.format(cases=cases.replace("'", "''")),
         ]
     titles = stored(TITLES)
     # our own identifiers only (checked table names)

@@ -119,3 +119,35 @@ def test_the_postgres_views_store_searches_like_sqlite(story, postgres_env, tmp_
         lite.close()
         with psycopg.connect(**connect, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.mark.postgres
+def test_postgres_title_search_uses_a_trigram_index(postgres_env):
+    connect = {
+        "dbname": postgres_env["POSTGRES_DBNAME"],
+        "host": postgres_env["POSTGRES_HOST"],
+        "port": int(postgres_env["POSTGRES_PORT"]),
+        "user": postgres_env["POSTGRES_USER"],
+        "password": postgres_env["POSTGRES_PASSWORD"],
+    }
+    schema = f"views_index_{uuid4().hex[:12]}"
+    pg = PostgresViewStore(**connect, schema=schema)
+    try:
+        pg.ensure(case_index.VIEW)
+        with psycopg.connect(**connect, autocommit=True) as conn:
+            has_trgm = conn.execute(
+                "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"
+            ).fetchone()
+            indexes = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)
+                )
+            }
+        assert ("case_index_title_trgm" in indexes) == bool(has_trgm)
+        assert {"case_index_by_owner", "case_index_by_reference"} <= indexes
+        pg.ensure(case_index.VIEW)  # idempotent
+    finally:
+        pg.close()
+        with psycopg.connect(**connect, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
