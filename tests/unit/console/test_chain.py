@@ -127,3 +127,24 @@ def test_a_failing_check_is_kept_and_the_thread_goes_on():
     assert verifier.last_run is not None
     with pytest.raises(ValueError, match="every_s must be positive"):
         BackgroundVerifier(check, every_s=0).start()
+
+
+def test_the_background_verifier_finds_a_store_that_differs_from_its_anchor(story_dir, tmp_path):
+    """The full check compares the store's head with the anchor (here the audit view)."""
+    data = tmp_path / "data"
+    shutil.copytree(story_dir, data)
+    settings = Settings(data_dir=data, store="sqlite")
+    views = open_view_store(settings)
+    with open_existing_hub(settings) as app:
+        catch_up(app, views, audit_trail.VIEW)
+    last = max(
+        int(r["version"]) for r in views.rows(audit_trail.VIEW, "events", {"case_id": str(FOOD)})
+    )
+    _tamper(views, last, event_hash="e" * 64)
+    views.close()
+    verifier = BackgroundVerifier(full_check(settings, anchor="view"), every_s=3600)
+    verifier.run_once()
+    badge = verifier.last(FOOD)
+    assert badge is not None
+    assert not badge.ok
+    assert "different from the audit view" in (badge.first_bad or "")

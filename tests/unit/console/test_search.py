@@ -320,3 +320,11 @@ def test_the_view_is_registered_and_built_from_the_story(story_app, tmp_path):
         assert {h.status for h in hits} <= {"open", "overdue", "closed"}
     finally:
         views.close()
+
+
+def test_the_count_leaves_out_what_the_reader_may_not_find(store):
+    """A word in a readable and an unreadable CONFIDENTIAL title: one hit, counted once."""
+    hits, total = search(store, CaseQuery(words="案"))
+    assert total == 3
+    assert all(h.classification != "CONFIDENTIAL" for h in hits)
+    assert search(store, CaseQuery(words="案"), reader_may_read=lambda _: True)[1] == 4
