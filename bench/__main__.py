@@ -17,6 +17,7 @@ import platform
 import sys
 import time
 import traceback
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from bench.figures import Bench, Scale, clean_workdir
 from bench.harness import table, write_json
 
 #: Figure groups in the order they run: later ones reuse what earlier ones built.
-FIGURES = ("history", "ingest", "relay", "rebuild", "latency", "memory")
+FIGURES = ("history", "ingest", "relay", "rebuild", "latency", "memory", "search")
+#: Figures that need no broker: run alone, the bench starts none.
+NO_BROKER = {"search"}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -98,7 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{', '.join(chosen)}",
         flush=True,
     )
-    with session_broker(settings) as bootstrap:
+    broker = (
+        nullcontext(",".join(settings.bootstrap_servers))
+        if set(chosen) <= NO_BROKER
+        else session_broker(settings)
+    )
+    with broker as bootstrap:
         bench = Bench(
             settings.with_overrides(kafka_bootstrap=bootstrap),
             workdir,

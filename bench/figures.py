@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -859,6 +860,9 @@ class Bench:
             f"'import hub.cli, hub.serve.runner, consumers.runner'`: {idle:.1f} MB"
         )
 
+    def fig_search(self) -> None:
+        fig_search(self)
+
 
 def _relay_position(settings: Settings) -> int | None:
     from hub.relay.position import read_position  # noqa: PLC0415
@@ -947,3 +951,108 @@ def _top(profiler: cProfile.Profile, title: str, lines: int = 18) -> str:
 def clean_workdir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
+
+
+# --- the console's case search (issue #17) ---------------------------------------------------
+SEARCH_CASES = 100_000
+SEARCH_SAMPLES = 40
+_TITLES = ("某村民占用耕地建房案", "冷链食品过期销售案", "河道非法采砂案", "企业超标排放废水案")
+_OWNERS = ("natural-resources", "market-regulation", "ecology-environment", "public-security")
+
+
+def search_index(path: Path, cases: int) -> Any:
+    """The case index of ``cases`` cases, built directly (no hub): what the search reads."""
+    from consumers import case_index  # noqa: PLC0415
+    from consumers.records import TimelineEntry  # noqa: PLC0415
+    from consumers.store import Positioned, SQLiteViewStore, batched  # noqa: PLC0415
+
+    path.unlink(missing_ok=True)
+    store = SQLiteViewStore(str(path))
+    store.ensure(case_index.VIEW)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def entries() -> Iterator[Positioned[TimelineEntry | None]]:
+        for n in range(cases):
+            owner = _OWNERS[n % len(_OWNERS)]
+            at = start + timedelta(minutes=5 * n)
+            case_id = str(UUID(int=n + 1))
+            payload = {
+                "owning_agency": owner,
+                "case_number": f"案〔2026〕{n:06d}号",
+                "title": f"{_TITLES[n % len(_TITLES)]}（第{n}号）",
+                "category": "ENV",
+                "classification": "CONFIDENTIAL" if n % 50 == 0 else "INTERNAL",
+                "participants": [owner, "procuratorate", _OWNERS[(n + 1) % len(_OWNERS)]],
+            }
+            yield Positioned(
+                n + 1,
+                TimelineEntry(
+                    notification_id=n + 1,
+                    event_type="Case.Registered",
+                    aggregate="CASE",
+                    aggregate_id=case_id,
+                    case_id=case_id,
+                    agency_id=None,
+                    version=1,
+                    event_id=None,
+                    actor_agency=owner,
+                    officer_id="o",
+                    occurred_at=at,
+                    recorded_at=at,
+                    hash_alg="sha256",
+                    event_hash="",
+                    prev_hash="",
+                    payload=payload,
+                ),
+            )
+
+    for chunk in batched(entries(), 5000):
+        store.record(case_index.VIEW, "store", chunk)
+    return store
+
+
+def fig_search(bench: Bench) -> None:
+    """Median and p95 of typical console searches over an index of 100,000 cases."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from console.search import CaseQuery, search  # noqa: PLC0415
+
+    cases = bench.scale.n(SEARCH_CASES, 1000)
+    started = time.perf_counter()
+    store = search_index(bench.workdir / "search.sqlite", cases)
+    bench.notes["search"] = (
+        f"index of {cases:,} cases built in {time.perf_counter() - started:.1f} s"
+    )
+    mentioned = tuple(f"case:natural-resources/案〔2026〕{n:06d}号" for n in (4, 400, 4000))
+    keys = SimpleNamespace(info=lambda _s: SimpleNamespace(mentions=mentioned))
+    queries = {
+        "title word (占用耕地)": CaseQuery(words="占用耕地"),
+        "title word, 2 characters (采砂)": CaseQuery(words="采砂"),
+        "agency + 1 month": CaseQuery(
+            owning_agency="market-regulation",
+            registered_from=date(2026, 3, 1),
+            registered_to=date(2026, 3, 31),
+        ),
+        "participant": CaseQuery(participant="ecology-environment"),
+        "person (subject id)": CaseQuery(person="p-0123456789abcdef"),
+    }
+    try:
+        for what, query in queries.items():
+            samples = _timed(partial(search, store, query, mentions=keys), SEARCH_SAMPLES)
+            p95 = percentile(samples, 0.95)
+            bench.figures.append(
+                Figure(
+                    f"console search p95: {what}",
+                    "ms",
+                    p95,
+                    200.0,
+                    "the aim of issue #17",
+                    aim="< 200 ms",
+                    met=p95 < 200,
+                    samples=samples,
+                    note=f"median {median(samples):.1f} ms over {cases:,} cases, first page of 50",
+                )
+            )
+            bench.say(f"   {what}: median {median(samples):.1f} ms, p95 {p95:.1f} ms")
+    finally:
+        store.close()

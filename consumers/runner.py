@@ -25,7 +25,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from consumers import assessment, audit_trail, deadlines, notices, rejections, timelines
+from consumers import (
+    assessment,
+    audit_trail,
+    case_index,
+    deadlines,
+    notices,
+    rejections,
+    timelines,
+)
 from consumers.records import (
     dead_letter_from_record,
     dead_letters_from_store,
@@ -59,6 +67,7 @@ VIEWS: dict[str, View[Any]] = {
         notices.VIEW,
         assessment.VIEW,
         rejections.VIEW,
+        case_index.VIEW,
     )
 }
 STORE_SOURCE = "store"

@@ -90,6 +90,11 @@ class View(Generic[Input]):
     #: Which outbound topic feeds it: "timeline" or "deadletter".
     source: str = "timeline"
     description: str = ""
+    #: Extra schema a view needs beyond its tables (a full-text index): given the backend
+    #: ("sqlite" or "postgres") and the stored name of a table, the statements ``ensure`` runs
+    #: after creating the tables (idempotent ones: ``IF NOT EXISTS``) and ``drop`` names to drop.
+    extra_schema: Callable[[str, Callable[[str], str]], Sequence[str]] | None = None
+    extra_tables: tuple[str, ...] = ()
     _by_name: dict[str, Table] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +127,7 @@ class ViewStore(ABC):
 
     placeholder = "?"
     int_type = "INTEGER"
+    backend = "sqlite"
 
     # -- provided by the backend ------------------------------------------------------------
     @abstractmethod
@@ -184,10 +190,16 @@ class ViewStore(ABC):
                         f"{view.table_name(table)} has no {', '.join(missing)}): rebuild it "
                         f"with `casehub consumers rebuild {view.name}`"
                     )
+            if view.extra_schema is not None:
+                stored = lambda t: self._qualify(view.table_name(t))  # noqa: E731
+                for statement in view.extra_schema(self.backend, stored):
+                    cursor.execute(statement)
 
     def drop(self, view: View[Any]) -> None:
         """Drop the view's tables and forget its tracking rows (one transaction)."""
         with self._transaction(commit=True) as cursor:
+            for extra in view.extra_tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {self._qualify(view.table_name(extra))}")
             for table in view.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self._qualify(view.table_name(table))}")
             self._untrack(cursor, f"{view.name}:")

@@ -20,6 +20,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
 
     placeholder = "%s"
     int_type = "BIGINT"
+    backend = "postgres"
 
     def __init__(
         self,

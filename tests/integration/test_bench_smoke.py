@@ -34,6 +34,11 @@ FIGURES = (
     "latency p50 (publish -> audit view)",
     "latency p99 (publish -> audit view)",
     "memory: serve peak RSS at 2,000 cases",
+    "console search p95: title word (占用耕地)",
+    "console search p95: title word, 2 characters (采砂)",
+    "console search p95: agency + 1 month",
+    "console search p95: participant",
+    "console search p95: person (subject id)",
 )
 
 
