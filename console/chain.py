@@ -21,7 +21,9 @@ from uuid import UUID
 
 from consumers import audit_trail
 from consumers.store import ViewStore
+from hub.audit.anchor import published_anchor, registered_cases
 from hub.audit.verify import Verdict, verify_all
+from hub.bootstrap import open_existing_hub
 from hub.cases.hashing import GENESIS_HASH
 from hub.logging import get_logger
 from hub.settings import Settings
@@ -81,14 +83,13 @@ def badge_of(verdict: Verdict, at: datetime) -> Badge:
 def full_check(settings: Settings, anchor: str | None = None) -> Callable[[], Sequence[Verdict]]:
     """``casehub audit verify --all`` as a function: the store with the timeline anchor
     (``anchor``: "kafka", "view", or None: Kafka when it answers, else the audit view)."""
-    from hub.audit import cli  # noqa: PLC0415 - the audit tool's own anchor and case list
 
     def run() -> Sequence[Verdict]:
-        found = cli._anchor(settings, anchor)  # noqa: SLF001
-        with cli._open_app(settings) as app:  # noqa: SLF001
+        found = published_anchor(settings, anchor)
+        with open_existing_hub(settings) as app:
             return verify_all(
                 app,
-                cli._all_cases(app, found.labels),  # noqa: SLF001
+                registered_cases(app, found.labels),
                 found.heads,
                 anchor=found.name,
                 published_labels=found.labels,

@@ -39,7 +39,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "consumers": ("consumers.cli",),
     "ops": ("hub.ops.cli",),
     "store": ("hub.store.cli",),
-    "audit": ("hub.audit.cli",),
+    "audit": ("hub.audit.cli", "console.reads_cli"),
     "assessment": ("consumers.assessment_cli",),
     "security": ("hub.security.cli",),
     # Personal data: subjects, erase, correct (hub/privacy); then hub-keygen joins that group,

@@ -1,19 +1,16 @@
-"""``casehub audit history | verify | export | reads``: the auditors' tools."""
+"""``casehub audit history | verify | export``: the auditors' tools (``reads``, the console's
+read log, is added to the group by ``console/reads_cli.py``)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
+from hub.audit.anchor import published_anchor, registered_cases
 from hub.audit.history import AuditError, history_for, parse_case_ref, parse_moment
 from hub.audit.render import (
     EXPORT_FORMATS,
@@ -28,11 +25,7 @@ from hub.presentation.names import Names
 from hub.privacy.access import AUDITOR, Reader
 from hub.privacy.reveal_views import ReadingLens
 from hub.rules.calendar import WorkingDayCalendar
-from hub.rules.clocks import TIMEZONE
 from hub.settings import Settings
-from hub.topics import TIMELINE
-
-_REGISTERED_TOPIC = "hub.cases.domainmodel:Case.Registered"
 
 
 def register(subparsers: Any) -> None:
@@ -84,28 +77,6 @@ def register(subparsers: Any) -> None:
 
     rec = verbs.add_parser("reconcile", help="compare the event store with casehub.timeline")
     rec.set_defaults(func=reconcile)
-
-    reads = verbs.add_parser(
-        "reads", help="the console's read log: who read which case, search or export; --verify"
-    )
-    reads.add_argument("--account", help="only this console account's reads")
-    reads.add_argument("--agency", help="only reads by accounts of this agency")
-    reads.add_argument("--case", dest="case_ref", metavar="CASE_REF", help=ref_help)
-    reads.add_argument("--kind", help="case_page, case_as_of, search, export_xlsx, … ")
-    reads.add_argument(
-        "--since", help="ISO date (from its start) or time (Asia/Shanghai if no offset)"
-    )
-    reads.add_argument("--until", help="ISO date (to its end) or time, exclusive")
-    reads.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
-    reads.add_argument("--format", default="table", help="table (default) or json")
-    reads.add_argument("--lang", default="zh", help="zh (default) or en")
-    reads.add_argument(
-        "--verify", action="store_true", help="check the log's hash chain; exit 1 if broken"
-    )
-    reads.add_argument(
-        "--file", type=Path, help="the read log file (default: the console_reads_path setting)"
-    )
-    reads.set_defaults(func=_reads)
 
 
 def _as_option(parser: Any) -> None:
@@ -213,95 +184,18 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Anchor:
-    name: str  # kafka | view
-    heads: dict[str, tuple[int, str]]
-    labels: dict[str, str]
-    note: str
-    #: per case: what is wrong on the timeline itself (a version twice, or lacking)
-    findings: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _anchor(settings: Settings, wanted: str | None) -> _Anchor:
-    """The published heads: from the timeline when asked or when Kafka answers, else the view."""
-    from hub.audit.timeline import TimelineUnavailable, case_heads  # noqa: PLC0415
-
-    reason = ""
-    if wanted in (None, "kafka"):
-        try:
-            heads = case_heads(settings)
-        except TimelineUnavailable as exc:
-            if wanted == "kafka":
-                raise
-            reason = f" ({exc})"
-        else:
-            return _Anchor(
-                "kafka",
-                {str(k): (h.version, h.event_hash) for k, h in heads.items()},
-                {str(k): h.label for k, h in heads.items()},
-                f"anchor: {TIMELINE} at {','.join(settings.bootstrap_servers)}",
-                {str(k): h.findings() for k, h in heads.items() if h.findings()},
-            )
-    return _Anchor("view", _published_heads(settings), {}, f"anchor: the audit view{reason}")
-
-
-def _published_heads(settings: Settings) -> dict[str, tuple[int, str]]:
-    """The last (version, hash) per case the audit-trail view received from the timeline."""
-    try:
-        from consumers.audit_trail import VIEW  # noqa: PLC0415
-        from consumers.opening import open_view_store, views_file  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - consumers/ is part of the same distribution
-        return {}
-    if settings.store == "sqlite" and not views_file(settings).exists():
-        return {}
-    store = open_view_store(settings)
-    try:
-        store.ensure(VIEW)
-        heads: dict[str, tuple[int, str]] = {}
-        for row in store.rows(VIEW, "events", {"aggregate": "CASE"}):
-            case_id, version = str(row["case_id"]), int(row["version"] or 0)
-            if version >= heads.get(case_id, (0, ""))[0]:
-                heads[case_id] = (version, str(row["event_hash"] or ""))
-        return heads
-    finally:
-        store.close()
-
-
-def _all_cases(app: Any, labels: Mapping[str, str]) -> list[tuple[UUID, str]]:
-    """Every registered case with its label; a registration that cannot be read is still
-    checked, named by the timeline's label or its id (its verdict says what is damaged)."""
-    found: list[tuple[UUID, str]] = []
-    start = 1
-    while True:
-        batch = app.recorder.select_notifications(
-            start=start, limit=500, topics=[_REGISTERED_TOPIC]
-        )
-        if not batch:
-            return found
-        for notification in batch:
-            case_id = UUID(str(notification.originator_id))
-            try:
-                event = app.mapper.to_domain_event(notification)
-            except ValueError:  # MapperDeserialisationError: the record is damaged
-                found.append((case_id, labels.get(str(case_id)) or f"case {case_id}"))
-                continue
-            found.append((case_id, f"{event.owning_agency}/{event.case_number}"))
-        start = batch[-1].id + 1
-
-
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.case_ref) == bool(args.all):
         raise AuditError("name one CASE_REF or give --all")
     ref = None if args.all else parse_case_ref(args.case_ref)
-    anchor = _anchor(settings, args.anchor)
+    anchor = published_anchor(settings, args.anchor)
     print(anchor.note)
     damaged: list[str] = []
     with _open_app(settings) as app:
         if ref is None:
             verdicts = verify_all(
                 app,
-                _all_cases(app, anchor.labels),
+                registered_cases(app, anchor.labels),
                 anchor.heads,
                 anchor=anchor.name,
                 published_labels=anchor.labels,
@@ -344,124 +238,3 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _write(render_export(found, verdict, fmt, lang, names, calendar=calendar), out)
     return 0 if verdict.ok else 1
-
-
-def reads_path(settings: Settings) -> Path:
-    """The console's read log: ``console_reads_path``, else ``<data_dir>/console-reads.sqlite``."""
-    configured = str(getattr(settings, "console_reads_path", "") or "")
-    return Path(configured) if configured else Path(settings.data_dir) / "console-reads.sqlite"
-
-
-def _reads_moment(text: str, option: str, *, end_of_day: bool) -> datetime:
-    raw = text.strip()
-    try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
-            return datetime.combine(day, time.min, tzinfo=TIMEZONE)
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise AuditError(
-            f"{option} {text!r} is not an ISO date or time (e.g. 2026-04-01 or "
-            "2026-04-01T10:30:00+08:00)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=TIMEZONE)
-
-
-def _reads(args: argparse.Namespace, settings: Settings) -> int:
-    """``casehub audit reads``: list (newest first) or verify the console's read log."""
-    # the console is the highest layer; only this verb reads its log (.importlinter says so)
-    from console.readlog import KINDS, ReadLog  # noqa: PLC0415
-    from hub.i18n import t  # noqa: PLC0415
-    from hub.presentation.clock import moment, zone_note  # noqa: PLC0415
-    from hub.presentation.table import text_table  # noqa: PLC0415
-
-    lang = _lang(args.lang)
-    fmt = _format(args.format, ("table", "json"))
-    path = args.file or reads_path(settings)
-    if not path.is_file():
-        raise AuditError(f"there is no read log at {path} (the console has recorded no read)")
-    if args.kind is not None and args.kind not in KINDS:
-        raise AuditError(f"unknown --kind {args.kind!r}: expected one of {', '.join(KINDS)}")
-    if args.limit < 1:
-        raise AuditError(f"--limit must be at least 1 (got {args.limit})")
-    since = _reads_moment(args.since, "--since", end_of_day=False) if args.since else None
-    until = _reads_moment(args.until, "--until", end_of_day=True) if args.until else None
-    if since is not None and until is not None and until <= since:
-        raise AuditError(f"--until {args.until} is not after --since {args.since}")
-    case_ref = str(parse_case_ref(args.case_ref)) if args.case_ref else None
-    with ReadLog.open(path) as log:
-        if args.verify:
-            verdict = log.verify()
-            if fmt == "json":
-                bad = verdict.first_bad
-                print(
-                    json.dumps(
-                        {
-                            "ok": verdict.ok,
-                            "entries": verdict.entries,
-                            "first_bad": None
-                            if bad is None
-                            else {
-                                "seq": bad.seq,
-                                "field": bad.field,
-                                "problem": bad.problem,
-                                "why": bad.why,
-                            },
-                        },
-                        ensure_ascii=False,
-                    )
-                )
-            elif verdict.first_bad is None:
-                print(t("reads.verify_ok", lang).format(entries=verdict.entries))
-            else:
-                bad = verdict.first_bad
-                why = bad.why if lang == "en" else t(f"reads.problem.{bad.problem}", lang)
-                print(
-                    t("reads.verify_bad", lang).format(
-                        seq=bad.seq, field=bad.field, why=why, entries=verdict.entries
-                    )
-                )
-            return 0 if verdict.ok else 1
-        filters: dict[str, Any] = {
-            "account": args.account,
-            "agency": args.agency,
-            "case_ref": case_ref,
-            "kind": args.kind,
-            "since": since,
-            "until": until,
-        }
-        found = log.entries(**filters, limit=args.limit)
-        total = log.count(**filters)
-    if fmt == "json":
-        print(
-            json.dumps(
-                {"total": total, "entries": [e.as_json() for e in found]},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        return 0
-    if not found:
-        print(t("reads.none", lang))
-        return 0
-    header = [
-        t(f"reads.col.{c}", lang)
-        for c in ("seq", "at", "account", "agency", "kind", "case", "target", "query")
-    ]
-    rows = [
-        [
-            str(e.seq),
-            moment(e.at, seconds=True),
-            e.account,
-            e.agency,
-            t(f"reads.kind.{e.kind}", lang),
-            e.case_ref or "—",
-            e.target or "—",
-            " ".join(f"{k}={v}" for k, v in sorted(e.query.items())) or "—",
-        ]
-        for e in found
-    ]
-    print(text_table(header, rows))
-    print(t("reads.shown", lang).format(total=total, shown=len(found)))
-    print(zone_note(lang))
-    return 0
