@@ -218,7 +218,7 @@ def _bind(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415
 
-    from console.app import create_app  # noqa: PLC0415
+    from console.pages import console_app  # noqa: PLC0415
     from console.wiring import ConsoleDeps  # noqa: PLC0415
 
     host, port = _bind(args, settings)
@@ -226,7 +226,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         print(f"console at http://{host}:{port}/", flush=True)
         uvicorn.run(
-            create_app(deps),
+            console_app(deps),
             host=host,
             port=port,
             log_level="warning",
