@@ -1037,6 +1037,12 @@ def fig_search(bench: Bench) -> None:
         "person (subject id)": CaseQuery(person="p-0123456789abcdef"),
     }
     try:
+        # The baseline, measured here: reading every case of the index once (what a search
+        # would cost if it had to look at each case), p95 over a few reads.
+        from consumers import case_index  # noqa: PLC0415
+
+        scan = _timed(lambda: store.rows(case_index.VIEW, "cases"), 5)
+        scan_p95 = percentile(scan, 0.95)
         for what, query in queries.items():
             samples = _timed(partial(search, store, query, mentions=keys), SEARCH_SAMPLES)
             p95 = percentile(samples, 0.95)
@@ -1045,11 +1051,12 @@ def fig_search(bench: Bench) -> None:
                     f"console search p95: {what}",
                     "ms",
                     p95,
-                    200.0,
-                    "the aim of issue #17",
+                    scan_p95,
+                    f"reading all {cases:,} cases of the index, p95",
                     aim="< 200 ms",
                     met=p95 < 200,
                     samples=samples,
+                    baseline_samples=scan,
                     note=f"median {median(samples):.1f} ms over {cases:,} cases, first page of 50",
                 )
             )
