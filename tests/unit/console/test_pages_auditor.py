@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 from structlog.testing import capture_logs
 
-from console.chain import BackgroundVerifier
+from console.chain import BackgroundVerifier, full_check
 from console.pages import console_app
 from console.pages.auditor import ROUTES, case_path
 from console.readlog import ReadLog, ReadLogUnavailable
@@ -377,3 +377,23 @@ def test_the_pdf_is_watermarked_with_the_reader(console, clients):
 
 def test_case_path_quotes_the_number():
     assert case_path("a/案 1") == f"/cases/a/{quote('案 1', safe='')}"
+
+
+def test_the_badge_shows_the_background_full_check_and_when_it_ran(console, clients):
+    verifier = BackgroundVerifier(full_check(console.settings), every_s=3600)
+    verifier.run_once()
+    assert verifier.last_error is None
+    console.app.state.chain_verifier = verifier
+    page = clients["auditor"].get(LAND_PATH)
+    full = re.search(r'<p id="chain-full">(.*?)</p>', page.text, re.DOTALL)
+    assert full
+    assert "完整（" in full.group(1)
+    assert "完整校验（存储与时间锚）于 " in full.group(1)
+
+
+def test_the_pages_switch_to_english(clients):
+    page = clients["auditor"].get(LAND_PATH + "?lang=en")
+    assert "Hash chain" in page.text
+    assert "Download the case file" in page.text
+    search = clients["auditor"].get("/cases")  # the language is remembered in the session
+    assert "Find a case" in search.text
