@@ -74,27 +74,38 @@ def casefile_html(cf: CaseFile, *, watermark: str = "") -> str:
     lang = cf.lang
     html_lang = "zh-CN" if lang == "zh" else "en"
     banner = f"{t('casefile.classification', lang)}: {cf.classification} · {cf.reference}"
-    header_rows = "".join(
-        f"<tr><th>{escape(f.label)}</th><td>{escape(f.value)}</td></tr>" for f in cf.header
-    )
     mark = " ".join(watermark.split())
     body = [
         f'<div class="watermark" aria-hidden="true">{escape(mark)}</div>' if mark else "",
         f'<p class="banner">{escape(banner)}</p>',
         f"<h1>{escape(cf.title)}</h1>",
         f'<p class="subtitle">{escape(cf.case_title)}</p>' if cf.case_title else "",
-        f'<h2>{escape(t("casefile.header", lang))}</h2><table class="header">{header_rows}</table>',
-        '<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in cf.notes) + "</ul>",
-        _parties(cf),
-        _proceedings(cf),
-        _timeline(cf),
-        _appendix(cf),
+        casefile_body(cf),
     ]
     style = _CSS.replace("BANNER", _css_string(banner)) + (_WATERMARK_CSS if mark else "")
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
         f"<title>{escape(cf.title)}</title><style>{style}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
+    )
+
+
+def casefile_body(cf: CaseFile) -> str:
+    """The case file's sections (header table, notes, parties, proceedings, timeline, appendix)
+    as an HTML fragment, for a page that lays out its own title and banner (the console)."""
+    header_rows = "".join(
+        f"<tr><th>{escape(f.label)}</th><td>{escape(f.value)}</td></tr>" for f in cf.header
+    )
+    return "".join(
+        [
+            f"<h2>{escape(t('casefile.header', cf.lang))}</h2>",
+            f'<table class="header">{header_rows}</table>',
+            '<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in cf.notes) + "</ul>",
+            _parties(cf),
+            _proceedings(cf),
+            _timeline(cf),
+            _appendix(cf),
+        ]
     )
 
 
