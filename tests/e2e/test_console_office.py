@@ -4,7 +4,8 @@ against a real run: the demo's store and views, the console the demo leaves runn
 The Office logs in (password + TOTP code), opens the year's ranking, drills from the lowest
 indicator to the events that decided it, opens the deadlines board and exports the ranking to
 Excel; the read log holds exactly those reads. Screenshots of the dashboard in both languages
-(checked for rendered Chinese glyphs) and of the deadlines board go to docs/images.
+(checked for rendered Chinese glyphs) and of the deadlines board go to docs/images when
+``CASEHUB_UPDATE_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pyotp
@@ -30,7 +32,13 @@ from hub.settings import PROJECT_ROOT
 pytestmark = pytest.mark.kafka
 playwright = pytest.importorskip("playwright.sync_api")
 
-IMAGES = PROJECT_ROOT / "docs" / "images"
+#: Where the screenshots go: docs/images with CASEHUB_UPDATE_SCREENSHOTS=1 (README, docs), else
+#: a temporary folder (they are still made, so the pages still paint).
+IMAGES = (
+    PROJECT_ROOT / "docs" / "images"
+    if os.environ.get("CASEHUB_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="console-shots-"))
+)
 #: tests/e2e/test_assessment_html.py's check that Chromium drew every Chinese character.
 GLYPH_PROBE: str = runpy.run_path(str(Path(__file__).with_name("test_assessment_html.py")))[
     "GLYPH_PROBE"
