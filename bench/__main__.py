@@ -26,9 +26,9 @@ from bench.figures import Bench, Scale, clean_workdir
 from bench.harness import table, write_json
 
 #: Figure groups in the order they run: later ones reuse what earlier ones built.
-FIGURES = ("history", "ingest", "relay", "rebuild", "latency", "memory", "search")
+FIGURES = ("history", "ingest", "relay", "rebuild", "latency", "memory", "search", "assessment")
 #: Figures that need no broker: run alone, the bench starts none.
-NO_BROKER = {"search"}
+NO_BROKER = {"search", "assessment"}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -15,12 +15,15 @@ import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
+from console import office as office_data
 from console.pages import console_app
 from console.pages import office as office_pages
 from console.readlog import Read, ReadLogUnavailable
 from console.security import declared_roles
 from console.wiring import ConsoleDeps
 from console_testing import MemoryReadLog, login
+from consumers import assessment
+from consumers.store import Positioned
 from devkit.testing.consumers import story_data_dir
 from hub.cli import main
 from hub.settings import load_settings
@@ -332,3 +335,29 @@ def test_no_page_or_export_when_the_read_log_cannot_be_written(as_role, deps, pa
     assert "阅览记录无法写入" in response.text
     assert "natural-resources" not in response.text
     assert "attachment" not in response.headers.get("content-disposition", "")
+
+
+# --- the dashboard cache ----------------------------------------------------------------------
+def test_the_year_is_scored_once_until_the_view_moves_on(office, deps, monkeypatch):
+    """The scoring reads every fact (seconds at 100,000 cases): a second view of the same year
+    and language is served from the cache; when the assessment view records anything new, the
+    year is scored again."""
+    calls: list[int] = []
+    real = office_data.dashboard
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(office_data, "dashboard", counted)
+    office.get("/office/assessment?year=2026")
+    office.get("/office/assessment?year=2026")
+    office.get("/office/assessment.csv?year=2026")
+    assert calls == [2026]
+    office.get("/office/assessment?year=2026&lang=en")
+    assert calls == [2026, 2026]
+    views = deps.views()
+    position = max(views.tracking_names(assessment.VIEW).values())
+    views.record(assessment.VIEW, "store", [Positioned(position + 1, None)])
+    office.get("/office/assessment?year=2026&lang=en")
+    assert calls == [2026, 2026, 2026]
