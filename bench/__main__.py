@@ -35,9 +35,10 @@ FIGURES = (
     "memory",
     "search",
     "console",
+    "assessment",
 )
 #: Figures that need no broker: run alone, the bench starts none.
-NO_BROKER = {"search", "console"}
+NO_BROKER = {"search", "console", "assessment"}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

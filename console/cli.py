@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,18 @@ def _running(pid: int) -> bool:
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     host, port = _bind(args, settings)
+    pid, log = console_up(settings, host, port)
+    print(f"console at http://{host}:{port}/ (pid {pid}, log {log})")
+    return 0
+
+
+def console_up(
+    settings: Settings, host: str, port: int, *, env: Mapping[str, str] | None = None
+) -> tuple[int, Path]:
+    """Start ``casehub console serve`` in the background and wait until it answers; its pid and
+    log file. The pid file and log are in ``settings.data_dir`` (where `down` looks); ``env``
+    (``CASEHUB_*`` variables) is added to the server's environment, e.g. to serve another run's
+    data (the demo)."""
     pid_file = _pid_file(settings)
     if pid_file.exists():
         pid = int(pid_file.read_text(encoding="utf-8").split()[0])
@@ -280,7 +293,11 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **env} if env else None,
         )
     pid_file.write_text(f"{process.pid} {host} {port}\n", encoding="utf-8")
     url = f"http://{host}:{port}/healthz"
@@ -294,8 +311,7 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
         try:
             with urllib.request.urlopen(url, timeout=1) as reply:
                 if reply.status == 200:
-                    print(f"console at http://{host}:{port}/ (pid {process.pid}, log {log})")
-                    return 0
+                    return process.pid, log
         except OSError:
             time.sleep(0.2)
     process.terminate()
@@ -306,10 +322,16 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _down(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
+    pid = console_down(settings)
+    print("the console is not running" if pid is None else f"console stopped (pid {pid})")
+    return 0
+
+
+def console_down(settings: Settings) -> int | None:
+    """Stop the console `up` started from ``settings.data_dir``; its pid, None if none ran."""
     pid_file = _pid_file(settings)
     if not pid_file.exists():
-        print("the console is not running")
-        return 0
+        return None
     pid = int(pid_file.read_text(encoding="utf-8").split()[0])
     if _running(pid):
         os.kill(pid, signal.SIGTERM)
@@ -320,8 +342,7 @@ def _down(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
         if _running(pid):
             os.kill(pid, signal.SIGKILL)
     pid_file.unlink(missing_ok=True)
-    print(f"console stopped (pid {pid})")
-    return 0
+    return pid
 
 
 def _reap(pid: int) -> None:

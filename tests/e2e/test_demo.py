@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import stat
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
+import pyotp
 import pytest
 from pypdf import PdfReader
 
@@ -33,9 +40,11 @@ from hub.topics import TIMELINE, feed_topic
 pytestmark = pytest.mark.kafka
 
 
-def _demo(bootstrap: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
+def _demo(
+    bootstrap: str, run_dir: Path, console_env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
-    env |= {"CASEHUB_KAFKA_BOOTSTRAP": bootstrap, "PYTHONUNBUFFERED": "1"}
+    env |= {"CASEHUB_KAFKA_BOOTSTRAP": bootstrap, "PYTHONUNBUFFERED": "1", **console_env}
     env.pop("CASEHUB_SQLITE_PATH", None)
     env.pop("CASEHUB_STORE", None)
     return subprocess.run(
@@ -49,11 +58,36 @@ def _demo(bootstrap: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
-def runs(kafka_bootstrap, tmp_path_factory):
+def console_env(tmp_path_factory):
+    """Where the demo's console keeps its pid file (a data directory of its own) and its port;
+    the console the demo leaves running is stopped at the end, as a user would."""
+    env = {
+        "CASEHUB_DATA_DIR": str(tmp_path_factory.mktemp("console-home")),
+        "CASEHUB_CONSOLE_PORT": str(_free_port()),
+    }
+    yield env
+    subprocess.run(
+        [sys.executable, "-m", "hub.cli", "console", "down"],
+        env=dict(os.environ) | env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(kafka_bootstrap, tmp_path_factory, console_env):
     """Two demo runs in a row against the session broker, each in a fresh folder."""
     base = tmp_path_factory.mktemp("demo")
-    return [_demo(kafka_bootstrap, base / f"run-{n}") for n in (1, 2)]
+    return [_demo(kafka_bootstrap, base / f"run-{n}", console_env) for n in (1, 2)]
 
 
 def _section(output: str, title: str) -> str:
@@ -155,6 +189,75 @@ def test_the_broker_is_left_running_and_the_way_to_stop_it_is_said(runs):
     """The last line says the broker still runs and how to stop it."""
     for run in runs:
         assert "casehub broker down" in run.stdout.strip().splitlines()[-1]
+
+
+# --- the web console (issue #17) --------------------------------------------------------------
+def _console_lines(run: subprocess.CompletedProcess[str]) -> str:
+    return _section(run.stdout, "Web console ==")
+
+
+def _accounts(text: str) -> dict[str, tuple[str, str]]:
+    """account -> (password, TOTP secret), from the accounts file."""
+    found = re.findall(
+        r"account:  (\S+)\nrole: .*\nagency: .*\npassword: (\S+)\nsecret:   (\S+)", text
+    )
+    return {name: (password, secret) for name, password, secret in found}
+
+
+def _log_in(url: str, name: str, password: str, secret: str) -> urllib.request.OpenerDirector:
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with opener.open(url + "login", timeout=10) as page:
+        token = re.search(r'name="login_csrf" value="([^"]+)"', page.read().decode()).group(1)
+    form = {
+        "login_csrf": token,
+        "name": name,
+        "password": password,
+        "code": pyotp.TOTP(secret).now(),
+        "next": "/",
+    }
+    with opener.open(url + "login", urllib.parse.urlencode(form).encode(), timeout=10) as landed:
+        assert landed.url == url, f"{name} did not land on the console's home page"
+    return opener
+
+
+def test_the_demo_leaves_the_console_running_on_the_last_run(runs, console_env):
+    """The demo ends (the console runs in the background), says where the console is, where
+    the accounts are and how to stop it; the second run's console replaced the first's."""
+    port = console_env["CASEHUB_CONSOLE_PORT"]
+    for run in runs:
+        lines = _console_lines(run)
+        assert f"http://127.0.0.1:{port}/" in lines
+        assert "casehub console down" in lines
+        assert "pyotp.TOTP('SECRET').now()" in lines
+    assert "stopped the earlier demo console" in _console_lines(runs[1])
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as reply:
+        assert reply.read() == b"ok"
+
+
+def test_the_accounts_file_is_0600_and_its_accounts_log_in(runs, console_env):
+    """Each run's accounts file is its owner's alone and names four accounts; their passwords
+    are never on the terminal; the last run's accounts log in with password and TOTP code, and
+    the Rule-of-Law Office sees the year's ranking."""
+    port = console_env["CASEHUB_CONSOLE_PORT"]
+    url = f"http://127.0.0.1:{port}/"
+    for run in runs:
+        path = Path(re.search(r"\(readable by you alone, 0600\): (\S+)", run.stdout).group(1))
+        assert path.parent == _run_dir(run)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        accounts = _accounts(path.read_text(encoding="utf-8"))
+        assert sorted(accounts) == ["demo-admin", "demo-auditor", "demo-office", "demo-officer"]
+        for password, secret in accounts.values():
+            assert password not in run.stdout + run.stderr
+            assert secret not in run.stdout + run.stderr
+    accounts = _accounts(path.read_text(encoding="utf-8"))
+    office = _log_in(url, "demo-office", *accounts["demo-office"])
+    with office.open(url + "office/assessment?year=2026", timeout=30) as page:
+        text = page.read().decode()
+    assert text.index("market-regulation") < text.index("natural-resources")
+    officer = _log_in(url, "demo-officer", *accounts["demo-officer"])
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        officer.open(url + "office/assessment?year=2026", timeout=30)
+    assert refused.value.code == 403
 
 
 # --- data protection (issue #10) ---------------------------------------------------------------

@@ -47,7 +47,7 @@ def run(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
     env = dict(os.environ) | {"CASEHUB_KAFKA_BOOTSTRAP": kafka_bootstrap, "PYTHONUNBUFFERED": "1"}
     for name in ("CASEHUB_SQLITE_PATH", "CASEHUB_STORE", "CASEHUB_STORE_CIPHER_KEY_FILE"):
         env.pop(name, None)
-    demo = _casehub(env, "demo", "--data-dir", str(run_dir))
+    demo = _casehub(env, "demo", "--no-console", "--data-dir", str(run_dir))
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     return env | {
         "CASEHUB_DATA_DIR": str(run_dir),

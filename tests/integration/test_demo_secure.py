@@ -141,7 +141,9 @@ def demo(hub_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
         _librdkafka_security_debug(),
         _everything_logged() as (collector, events),
     ):
-        options = DemoOptions(lang="both", data_dir=run_dir, out=printed, secure=True)
+        options = DemoOptions(
+            lang="both", data_dir=run_dir, out=printed, secure=True, web_console=False
+        )
         exit_code = run_demo(settings, options)
         # After the story, on the same broker and ACLs: market-regulation, with the password
         # the run gave it, asks for natural-resources' feed, then for its own.

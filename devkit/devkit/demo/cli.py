@@ -36,11 +36,19 @@ def register(subparsers: Any) -> None:
         help="with authentication, ACLs and TLS: on the local sasl broker profile over SASL_SSL, "
         "each client as its own SCRAM principal (see docs/security.md)",
     )
+    parser.add_argument(
+        "--no-console",
+        action="store_true",
+        help="do not start the web console on the run at the end (it starts by default, in "
+        "the background; stop it with `casehub console down`)",
+    )
     parser.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from devkit.demo.run import DemoOptions, run_demo  # noqa: PLC0415 - keep `casehub --help` fast
 
-    options = DemoOptions(lang=args.lang, data_dir=args.data_dir, secure=args.secure)
+    options = DemoOptions(
+        lang=args.lang, data_dir=args.data_dir, secure=args.secure, web_console=not args.no_console
+    )
     return run_demo(settings, options)

@@ -223,6 +223,30 @@ SENTENCES: dict[str, tuple[str, str]] = {
             "CASEHUB_STORE_CIPHER_KEY_FILE={key_file} casehub audit history {case}"
         ),
     ),
+    # The web console on the run (devkit.demo.webconsole, issue #17)...
+    "console_heading": ("网页控制台", "Web console"),
+    "console_stopped": (
+        "已停止上次演示的控制台（pid {pid}）",
+        "stopped the earlier demo console (pid {pid})",
+    ),
+    "console_failed": ("控制台未能启动：{error}", "the console did not start: {error}"),
+    "console_at": (
+        "控制台：{url}（pid {pid}，日志 {log}）",
+        "the console: {url} (pid {pid}, log {log})",
+    ),
+    "console_accounts": ("演示账户：{accounts}", "demo accounts: {accounts}"),
+    "console_file": (
+        "密码与动态验证码密钥（仅本人可读，0600）：{file}",
+        "their passwords and TOTP secrets (readable by you alone, 0600): {file}",
+    ),
+    "console_code": (
+        "动态验证码：任意身份验证器应用，或 {command}",
+        "a code for the second factor: any authenticator app, or {command}",
+    ),
+    "console_left": (
+        "控制台仍在后台运行；停止：casehub console down",
+        "the console is left running in the background; stop it with: casehub console down",
+    ),
 }
 
 

@@ -72,6 +72,7 @@ from devkit.demo.story import (
     demo_story,
 )
 from devkit.demo.summary import feed_views, summarize
+from devkit.demo.webconsole import start_console
 from hub.errors import CaseHubError
 from hub.i18n import Lang, agency_label, t
 from hub.logging import get_logger, logging_to_file
@@ -94,6 +95,8 @@ class DemoOptions:
     out: TextIO | None = None
     #: On the sasl broker over SASL_SSL, each client as its own principal (``devkit.demo.secure``).
     secure: bool = False
+    #: End by starting the web console on the run in the background (devkit.demo.webconsole).
+    web_console: bool = True
     started: float = field(default_factory=time.monotonic)
 
 
@@ -496,6 +499,8 @@ def _tell(settings: Settings, options: DemoOptions, console: Console, run_dir: P
     case = f"'{FOOD_CASE.owning_agency}/{FOOD_CASE.case_number}'"
     key_file = run_dir / "keys" / STORE_KEY_FILE
     console.say("explore", run_dir=run_dir, key_file=key_file, case=case)
+    if options.web_console:
+        start_console(settings, hub_settings, console)
     left = "broker_left" if secure is None else "broker_left_sasl"
     console.say(left, bootstrap=",".join(settings.bootstrap_servers))
     return 0 if not broken and protected.ok else 1
