@@ -865,6 +865,7 @@ class Bench:
 
     def fig_console(self) -> None:
         fig_console(self)
+
     def fig_assessment(self) -> None:
         fig_assessment(self)
 
@@ -1179,6 +1180,9 @@ def fig_console(bench: Bench) -> None:  # noqa: PLR0915 - build, then time
     bench.notes["console"] = (
         f"the demo story and {cases:,} synthetic cases in SQLite, with their audit-trail view, "
         f"built in {built:.0f} s; pages read in process (TestClient), {CONSOLE_SAMPLES} samples"
+    )
+
+
 # --- the console's assessment page (issue #17) ------------------------------------------------
 ASSESSMENT_CASES = 100_000
 ASSESSMENT_SAMPLES = 40
@@ -1285,8 +1289,11 @@ def fig_assessment(bench: Bench) -> None:
     import pyotp  # noqa: PLC0415
     from starlette.testclient import TestClient  # noqa: PLC0415
 
+    from console.office import dashboard  # noqa: PLC0415
     from console.pages import console_app  # noqa: PLC0415
     from console.wiring import ConsoleDeps  # noqa: PLC0415
+    from consumers.opening import open_view_store  # noqa: PLC0415
+    from hub.bootstrap import working_calendar  # noqa: PLC0415
 
     cases = bench.scale.n(ASSESSMENT_CASES, 1000)
     folder = bench.workdir / "assessment"
@@ -1300,6 +1307,14 @@ def fig_assessment(bench: Bench) -> None:
     settings = bench.settings.with_overrides(
         data_dir=folder, store="sqlite", sqlite_path=str(folder / "hub.sqlite")
     )
+    # The baseline, measured here: scoring the year from the view as `casehub assessment
+    # report` does (console.office.dashboard, no web, no cache), p95 of three.
+    views = open_view_store(settings)
+    try:
+        scored = _timed(lambda: dashboard(views, 2026, working_calendar(settings)), 3)
+    finally:
+        views.close()
+    scored_p95 = percentile(scored, 0.95)
     deps = ConsoleDeps.open(settings)
     try:
         _, factor = deps.accounts.add(
@@ -1335,11 +1350,12 @@ def fig_assessment(bench: Bench) -> None:
             "console assessment page p95",
             "ms",
             p95,
-            200.0,
-            "the aim of issue #17",
+            scored_p95,
+            "scoring the year from the view, no web, no cache, p95",
             aim="< 200 ms",
             met=p95 < 200,
             samples=samples,
+            baseline_samples=scored,
             note=(
                 f"median {median(samples):.0f} ms over {cases:,} cases ({4 * cases:,} facts); "
                 f"the first request after the view moves on scores the year: {cold:,.0f} ms"
@@ -1351,9 +1367,12 @@ def fig_assessment(bench: Bench) -> None:
             "console assessment page, first after the view moved",
             "ms",
             cold,
-            200.0,
-            "the aim of issue #17",
+            scored_p95,
+            "scoring the year from the view, no web, no cache, p95",
+            aim="< 200 ms",
+            met=cold < 200,
             samples=[cold],
+            baseline_samples=scored,
             note="every fact of the year read and scored; kept until the view moves on again",
         )
     )
