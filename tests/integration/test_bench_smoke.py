@@ -39,6 +39,10 @@ FIGURES = (
     "console search p95: agency + 1 month",
     "console search p95: participant",
     "console search p95: person (subject id)",
+    "console p95: case page",
+    "console p95: as-of page",
+    "console assessment page p95",
+    "console assessment page, first after the view moved",
 )
 
 
