@@ -14,9 +14,12 @@ is refused (503).
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Hashable, Mapping
+from datetime import date, datetime
+from functools import partial
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -28,12 +31,16 @@ from console.accounts import AUDITOR, RULE_OF_LAW
 from console.app import NavLink, account_of, deps_of, error_page, lang_of, record_read, render
 from console.readlog import Read
 from console.security import requires
+from console.wiring import ConsoleDeps
 from consumers import assessment as assessment_view
 from consumers import deadlines as deadlines_view
+from consumers.opening import open_view_store
 from consumers.references import names_of
-from hub.assessment.config import load_config
+from consumers.store import ViewStore
+from hub.assessment.config import AssessmentConfig, load_config
 from hub.assessment.scoring import NoAssessmentDataError
 from hub.bootstrap import working_calendar
+from hub.i18n import Lang
 from hub.rules.clocks import TIMEZONE
 
 #: Who may open the Office's pages (docs/console.md, "Roles").
@@ -41,6 +48,8 @@ OFFICE_ROLES = (RULE_OF_LAW, AUDITOR)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
+
+log = logging.getLogger(__name__)
 
 
 class BadRequest(Exception):
@@ -88,26 +97,166 @@ def _now(request: Request) -> datetime:
 #: and served from here until the assessment view moves on (a new event, a rebuild).
 CACHED_DASHBOARDS = 16
 
+#: How often (seconds) the warmer looks at the assessment view's tracking positions; when they
+#: have moved it scores the current year (both languages) into the cache ahead of the reader.
+#: 0 starts no warmer (the page then scores at the first request after the view moved).
+WARM_EVERY_S = 5.0
+
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+class DashboardCache:
+    """The scored dashboards of one app, at most ``size``, newest kept; one scoring at a time
+    per key: a request for a key being scored waits for that scoring instead of scoring again."""
+
+    def __init__(self, size: int = CACHED_DASHBOARDS) -> None:
+        self.size = size
+        self._boards: OrderedDict[Hashable, office.Dashboard] = OrderedDict()
+        self._scoring: dict[Hashable, threading.Event] = {}
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, score: Callable[[], office.Dashboard]) -> office.Dashboard:
+        """The dashboard of ``key``, scored by ``score`` unless cached or being scored."""
+        while True:
+            with self._lock:
+                found = self._boards.get(key)
+                if found is not None:
+                    self._boards.move_to_end(key)
+                    return found
+                running = self._scoring.get(key)
+                if running is None:
+                    running = self._scoring[key] = threading.Event()
+                    break
+            with self._lock:
+                self._waiting += 1
+            running.wait()  # another thread scores it: take its result (or retry if it failed)
+            with self._lock:
+                self._waiting -= 1
+        try:
+            board = score()
+            with self._lock:
+                self._boards[key] = board
+                while len(self._boards) > self.size:
+                    self._boards.popitem(last=False)
+            return board
+        finally:
+            with self._lock:
+                del self._scoring[key]
+            running.set()
+
+    @property
+    def waiting(self) -> int:
+        """How many readers wait for a scoring another thread runs (for tests)."""
+        with self._lock:
+            return self._waiting
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._boards
+
+
+class AssessmentWarmer:
+    """A daemon thread that every ``every_s`` seconds reads ``position()`` (the assessment view's
+    tracking positions) and, when it differs from the last one seen, calls ``warm()`` (which
+    scores the current year into the cache). ``run_once`` is the thread's body, for tests."""
+
+    def __init__(
+        self,
+        position: Callable[[], Hashable],
+        warm: Callable[[], None],
+        every_s: float = WARM_EVERY_S,
+        close: Callable[[], None] | None = None,
+    ) -> None:
+        if every_s <= 0:
+            raise ValueError(f"every_s must be positive, not {every_s}")
+        self.position, self.warm, self.every_s, self.close = position, warm, every_s, close
+        self._seen: Hashable = None
+        self._warmed = 0
+        self._last_error: str | None = None
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="assessment-warmer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_once(self) -> bool:
+        """Look once; warm when the position moved. True when it warmed; a failure is kept."""
+        try:
+            now = self.position()
+            if now == self._seen:
+                return False
+            self.warm()
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up is retried at the next look
+            log.warning("assessment warm-up failed: %s", exc)
+            error = f"{type(exc).__name__}: {exc}"
+        with self._cond:
+            self._last_error = error
+            if error is None:
+                self._seen = now
+                self._warmed += 1
+            self._cond.notify_all()
+        return error is None
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self.run_once()
+                self._stop.wait(self.every_s)
+        finally:
+            if self.close is not None:
+                self.close()
+
+    @property
+    def warmed(self) -> int:
+        with self._cond:
+            return self._warmed
+
+    @property
+    def last_error(self) -> str | None:
+        with self._cond:
+            return self._last_error
+
+    def wait_for_warm(self, warmed: int = 1, timeout: float = 60.0) -> bool:
+        """Block until ``warmed`` warm-ups have finished; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._warmed >= warmed, timeout)
+
+
+def _key(year: int, lang: Lang, config: object, day: date, position: Hashable) -> Hashable:
+    return (year, lang, config, day, position)
+
+
+def _position(views: ViewStore) -> Hashable:
+    return tuple(sorted(views.tracking_names(assessment_view.VIEW).items()))
+
 
 def _board(request: Request, year: int) -> office.Dashboard:
     deps = deps_of(request)
     views, lang = deps.views(), lang_of(request)
+    cache = _cache(request)
     try:
         views.ensure(assessment_view.VIEW)
         config = load_config()
-        position = tuple(sorted(views.tracking_names(assessment_view.VIEW).items()))
-        key = (year, lang, config, _now(request).date(), position)
-        cache: OrderedDict[object, office.Dashboard] = _cache(request)
-        found = cache.get(key)
-        if found is None:
-            found = office.dashboard(
+        key = _key(year, lang, config, _now(request).date(), _position(views))
+        found = cache.get(
+            key,
+            lambda: office.dashboard(
                 views, year, working_calendar(deps.settings), lang=lang, config=config
-            )
-            cache[key] = found
-            while len(cache) > CACHED_DASHBOARDS:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
+            ),
+        )
     except NoAssessmentDataError as exc:
         raise BadRequest(f"no assessment for {year}: {exc}", status=404) from exc
     except office.OfficeQueryError as exc:
@@ -115,13 +264,55 @@ def _board(request: Request, year: int) -> office.Dashboard:
     return found
 
 
-def _cache(request: Request) -> OrderedDict[object, office.Dashboard]:
+def _cache(request: Request) -> DashboardCache:
+    """The app's dashboard cache, and its warmer started, at first use."""
     state = request.app.state
-    cache: OrderedDict[object, office.Dashboard] | None = getattr(state, "office_cache", None)
-    if cache is None:
-        cache = OrderedDict()
-        state.office_cache = cache
+    lock: threading.Lock = state.__dict__.setdefault("_office_lock", threading.Lock())
+    with lock:
+        cache: DashboardCache | None = getattr(state, "office_cache", None)
+        if cache is None:
+            cache = DashboardCache()
+            state.office_cache = cache
+            if WARM_EVERY_S > 0:
+                warmer = warmer_for(deps_of(request), cache, every_s=WARM_EVERY_S)
+                warmer.start()
+                state.office_warmer = warmer
     return cache
+
+
+def warmer_for(
+    deps: ConsoleDeps, cache: DashboardCache, every_s: float = WARM_EVERY_S
+) -> AssessmentWarmer:
+    """The warmer of ``cache``: scores the current year in both languages when the view moves.
+    It reads the views through its own connection (a store is not shared across threads)."""
+    own: list[ViewStore] = []
+
+    def views() -> ViewStore:
+        if not own:
+            own.append(open_view_store(deps.settings))
+            own[0].ensure(assessment_view.VIEW)
+        return own[0]
+
+    def score(year: int, lang: Lang, config: AssessmentConfig) -> office.Dashboard:
+        calendar = working_calendar(deps.settings)
+        return office.dashboard(views(), year, calendar, lang=lang, config=config)
+
+    def warm() -> None:
+        config = load_config()
+        now = deps.now().astimezone(TIMEZONE)
+        moved = _position(views())
+        for lang in LANGS:
+            key = _key(now.year, lang, config, now.date(), moved)
+            try:
+                cache.get(key, partial(score, now.year, lang, config))
+            except NoAssessmentDataError:
+                return  # nothing on the record for this year yet: nothing to warm
+
+    def close() -> None:
+        while own:
+            own.pop().close()
+
+    return AssessmentWarmer(lambda: _position(views()), warm, every_s, close=close)
 
 
 def _refused(request: Request, exc: BadRequest) -> Response:

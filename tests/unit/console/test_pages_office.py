@@ -8,6 +8,8 @@ import csv
 import html
 import io
 import shutil
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -75,6 +77,12 @@ def deps(story_settings, tmp_path, clock, reads):
     found = ConsoleDeps.open(settings, now=clock, read_log=reads)
     yield found
     found.close()
+
+
+@pytest.fixture(autouse=True)
+def no_warmer(monkeypatch):
+    """No background warmer unless a test starts one: the tests count the scorings."""
+    monkeypatch.setattr(office_pages, "WARM_EVERY_S", 0)
 
 
 @pytest.fixture
@@ -361,3 +369,112 @@ def test_the_year_is_scored_once_until_the_view_moves_on(office, deps, monkeypat
     views.record(assessment.VIEW, "store", [Positioned(position + 1, None)])
     office.get("/office/assessment?year=2026&lang=en")
     assert calls == [2026, 2026, 2026]
+
+
+# --- the warmer: scoring ahead of the reader ------------------------------------------------------
+def _counted(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    real = office_data.dashboard
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("lang", "zh"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(office_data, "dashboard", counted)
+    return calls
+
+
+def _move(deps) -> None:
+    views = deps.views()
+    position = max(views.tracking_names(assessment.VIEW).values())
+    views.record(assessment.VIEW, "store", [Positioned(position + 1, None)])
+
+
+def test_the_warmer_scores_when_the_view_moves_and_not_otherwise(deps, monkeypatch):
+    calls = _counted(monkeypatch)
+    cache = office_pages.DashboardCache()
+    warmer = office_pages.warmer_for(deps, cache)
+    assert warmer.run_once() is True
+    assert sorted(calls) == ["en", "zh"]  # the current year (2026), both languages
+    assert warmer.run_once() is False
+    assert warmer.run_once() is False
+    assert len(calls) == 2
+    _move(deps)
+    assert warmer.run_once() is True
+    assert len(calls) == 4
+    assert warmer.warmed == 2
+
+
+def test_the_warmer_thread_warms_and_stops(deps, monkeypatch):
+    calls = _counted(monkeypatch)
+    warmer = office_pages.warmer_for(deps, office_pages.DashboardCache(), every_s=3600)
+    warmer.start()
+    try:
+        assert warmer.wait_for_warm(1, timeout=60)
+    finally:
+        warmer.stop()
+    assert sorted(calls) == ["en", "zh"]
+    assert warmer.last_error is None
+
+
+def test_a_request_after_the_warm_up_does_not_score(app, office, deps, monkeypatch):
+    calls = _counted(monkeypatch)
+    cache = office_pages.DashboardCache()
+    app.state.office_cache = cache
+    warmer = office_pages.warmer_for(deps, cache)
+    assert warmer.run_once()
+    scored = len(calls)
+    for lang in ("zh", "en"):
+        reply = office.get(f"/office/assessment?year=2026&lang={lang}")
+        assert reply.status_code == 200
+    assert len(calls) == scored  # both languages served warm
+    _move(deps)
+    assert warmer.run_once()
+    assert office.get("/office/assessment?year=2026").status_code == 200
+    assert len(calls) == scored + 2  # the warmer's, not the reader's
+
+
+def test_two_concurrent_requests_for_a_cold_key_score_once():
+    cache = office_pages.DashboardCache()
+    started, release = threading.Event(), threading.Event()
+    scorings: list[int] = []
+    board = object()
+
+    def score():
+        scorings.append(1)
+        started.set()
+        assert release.wait(30)
+        return board
+
+    got: list[object] = []
+    first = threading.Thread(target=lambda: got.append(cache.get("k", score)))
+    second = threading.Thread(target=lambda: got.append(cache.get("k", score)))
+    first.start()
+    assert started.wait(30)
+    second.start()
+    deadline = time.monotonic() + 30
+    while cache.waiting < 1:  # the second reader waits for the first's scoring
+        assert time.monotonic() < deadline, "the second reader never waited"
+        threading.Event().wait(0.001)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert scorings == [1]
+    assert got == [board, board]
+    assert "k" in cache
+
+
+def test_a_failed_scoring_lets_the_next_reader_score():
+    cache = office_pages.DashboardCache()
+
+    def fails():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cache.get("k", fails)
+    assert cache.get("k", lambda: "board") == "board"
+
+
+def test_the_warmer_refuses_a_bad_interval():
+    with pytest.raises(ValueError, match="every_s must be positive"):
+        office_pages.AssessmentWarmer(lambda: 1, lambda: None, every_s=0)
