@@ -13,9 +13,9 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
-import socket
-import threading
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,37 +23,20 @@ import pyotp
 import pytest
 from pypdf import PdfReader
 
-from console.chain import BackgroundVerifier
-from console.pages import console_app
 from console.pages.auditor import case_path
-from console.wiring import ConsoleDeps
-from consumers.opening import open_view_store
-from consumers.runner import VIEWS, catch_up
-from devkit.demo.story import CONFIDENTIAL_CASE, CONFIDENTIAL_MARKER, LAND_CASE, demo_story
-from devkit.testing.consumers import story_hub
-from hub.bootstrap import open_existing_hub
-from hub.settings import PROJECT_ROOT, Settings
+from console.readlog import ReadLog
+from console_run import DemoRun, demo_run
+from devkit.demo.story import CONFIDENTIAL_CASE, CONFIDENTIAL_MARKER, LAND_CASE
+from hub.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.kafka
 playwright_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
 
 LAND = f"{LAND_CASE.owning_agency}/{LAND_CASE.case_number}"
 CONF = f"{CONFIDENTIAL_CASE.owning_agency}/{CONFIDENTIAL_CASE.case_number}"
 LAND_TITLE = "某村民占用耕地建房案"
 PASSWORD = "correct horse battery"
-#: The console test ports of this part (design: a port chosen by the test); 0 = any free one.
-PORTS = (27256, 27257, 27258, 27259, 0)
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(s.getsockname()[1])
-    raise RuntimeError("no free port")
+JUSTICE_BUREAU = "justice-bureau"
 
 
 @pytest.fixture(scope="module")
@@ -64,47 +47,35 @@ def chromium_path() -> str:
     return path
 
 
+def _add_account(run: DemoRun, name: str, agency: str, role: str, folder: Path) -> str:
+    """``casehub console accounts add`` on the run's console store; the printed secret."""
+    password_file = folder / f"{name}.password"
+    password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    done = run.cli(
+        "console", "accounts", "add", name, "--agency", agency, "--role", role,
+        "--password-file", str(password_file),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = re.search(r"secret: (\S+)", done.stdout)
+    assert found is not None, done.stdout
+    return found.group(1)
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[tuple[str, ConsoleDeps, dict[str, str]]]:
-    data = tmp_path_factory.mktemp("demo")
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(data / "hub.sqlite")}
-    story_hub(data, env, demo_story()).close()
-    settings = Settings(data_dir=data, store="sqlite")
-    views = open_view_store(settings)
-    with open_existing_hub(settings) as app:
-        for view in VIEWS.values():
-            catch_up(app, views, view)
-    views.close()
-    deps = ConsoleDeps.open(settings)
-    secrets: dict[str, str] = {}
-    for name, role, agency in (
-        ("auditor-1", "auditor", "procuratorate"),
-        ("officer-mr", "officer", "market-regulation"),
-        # one account per screenshot run: a TOTP code is usable once
-        ("auditor-zh", "auditor", "procuratorate"),
-        ("auditor-en", "auditor", "procuratorate"),
-    ):
-        _, factor = deps.accounts.add(name, agency=agency, roles=[role], password=PASSWORD)
-        secrets[name] = factor.secret
-    application = console_app(deps)
-    verifier = BackgroundVerifier(list, every_s=3600)
-    verifier.run_once()
-    application.state.chain_verifier = verifier
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        thread.join(0.05)
-    assert server.started, "the console did not start"
-    yield f"http://127.0.0.1:{port}", deps, secrets
-    server.should_exit = True
-    thread.join(10)
-    deps.close()
+def served(kafka_bootstrap, tmp_path_factory) -> Iterator[tuple[str, DemoRun, dict[str, str]]]:
+    """The demo's real run and the console it leaves running, plus the journeys' accounts."""
+    base = tmp_path_factory.mktemp("auditor-journey")
+    with demo_run(kafka_bootstrap, base) as run:
+        secrets: dict[str, str] = {}
+        for name, role, agency in (
+            # a participant of the CONFIDENTIAL case, not cleared for CONFIDENTIAL
+            ("officer-jb", "officer", JUSTICE_BUREAU),
+            # one account per screenshot run: a TOTP code is usable once
+            ("auditor-zh", "auditor", "procuratorate"),
+            ("auditor-en", "auditor", "procuratorate"),
+        ):
+            secrets[name] = _add_account(run, name, agency, role, base)
+        yield run.url.rstrip("/"), run, secrets
 
 
 @pytest.fixture(scope="module")
@@ -115,20 +86,34 @@ def browser(chromium_path):
         found.close()
 
 
-def _log_in(page, base: str, name: str, secret: str) -> None:
+def _log_in(page, base: str, name: str, secret: str, password: str = PASSWORD) -> None:
     page.goto(base + "/login")
     page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.fill("input[name=code]", pyotp.TOTP(secret).now())
     page.click("button[type=submit]")
     page.wait_for_selector("#who")
 
 
+def _open_case_when_fully_checked(page, base: str) -> int:
+    """The land case page, reloaded until the console's background verifier has reported its
+    full check (it runs against the real timeline); how many times the page was read."""
+    reads = 1
+    while "完整校验（存储与时间锚）" not in page.inner_text("#chain-full"):
+        assert reads < 200, page.inner_text("#chain-full")
+        page.wait_for_timeout(250)  # the verifier runs in the console process: poll its result
+        page.goto(base + case_path(LAND))
+        page.wait_for_selector("#casefile")
+        reads += 1
+    return reads
+
+
 def test_the_auditor_and_the_officer_journeys(served, browser, tmp_path: Path):
-    base, deps, secrets = served
+    base, run, secrets = served
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    _log_in(page, base, "auditor-1", secrets["auditor-1"])
+    auditor = run.accounts["demo-auditor"]
+    _log_in(page, base, auditor.name, auditor.secret, auditor.password)
     # find the land case by a Chinese word of its title
     page.goto(base + "/cases")
     page.fill("input[name=words]", "耕地")
@@ -137,8 +122,10 @@ def test_the_auditor_and_the_officer_journeys(served, browser, tmp_path: Path):
     page.click(f"#results a[href='{case_path(LAND)}']")
     page.wait_for_selector("#casefile")
     assert LAND_TITLE in page.inner_text("#case-title") + page.inner_text("#casefile")
-    # the chain badge: the quick check over the audit view
+    # the chain badges: the quick check over the audit view, the background full check
     assert "完整" in page.inner_text("#chain-quick")
+    case_reads = _open_case_when_fully_checked(page, base)
+    assert "完整（" in page.inner_text("#chain-full")
     # step back to before the missed deadline (recorded 2026-06-16 01:00 +08:00)
     page.fill("input[name=as_of]", "2026-06-16T00:30")
     page.click("#as-of button[type=submit]")
@@ -152,34 +139,80 @@ def test_the_auditor_and_the_officer_journeys(served, browser, tmp_path: Path):
     download.value.save_as(path)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
     assert LAND_TITLE in text
-    assert "auditor-1" in text
+    assert "demo-auditor" in text
     context.close()
 
-    # (2) the market-regulation officer types the URLs
+    # (2) the market-regulation officer types the land case's URL: not its case
     officer = browser.new_context()
     page = officer.new_page()
-    _log_in(page, base, "officer-mr", secrets["officer-mr"])
+    demo_officer = run.accounts["demo-officer"]
+    _log_in(page, base, demo_officer.name, demo_officer.secret, demo_officer.password)
     response = page.goto(base + case_path(LAND))
     assert response is not None
     assert response.status == 403
     assert LAND_TITLE not in page.content()
-    page.goto(base + case_path(CONF))
-    assert CONFIDENTIAL_MARKER not in page.content()
     officer.close()
 
-    entries = list(reversed(deps.read_log.entries()))  # type: ignore[attr-defined]
-    kinds = [(e.account, e.kind) for e in entries]
-    assert kinds[:4] == [
-        ("auditor-1", "search"),
-        ("auditor-1", "case_page"),
-        ("auditor-1", "case_as_of"),
-        ("auditor-1", "case_pdf"),
+    _the_justice_bureau_sees_the_masked_form(browser, base, secrets["officer-jb"])
+    _the_read_log_holds_these_reads(run, case_reads, tmp_path)
+
+
+def _the_justice_bureau_sees_the_masked_form(browser, base: str, secret: str) -> None:
+    # (3) a justice-bureau officer (a participant, not cleared for CONFIDENTIAL) types the
+    # CONFIDENTIAL case's URLs: the masked form wherever it goes
+    justice = browser.new_context(accept_downloads=True)
+    page = justice.new_page()
+    _log_in(page, base, "officer-jb", secret)
+    for where in ("", "/events/1"):
+        response = page.goto(base + case_path(CONF) + where)
+        assert response is not None
+        assert CONFIDENTIAL_MARKER not in page.content(), where
+    response = page.request.get(base + case_path(CONF) + "/casefile.pdf")
+    if response.ok:
+        pdf = PdfReader(io.BytesIO(response.body()))
+        assert CONFIDENTIAL_MARKER not in "".join(p.extract_text() for p in pdf.pages)
+    justice.close()
+
+
+def _the_read_log_holds_these_reads(run: DemoRun, case_reads: int, tmp_path: Path) -> None:
+    """The run's read log: exactly the journeys' reads, a whole chain; a tampered copy fails
+    ``casehub audit reads --verify`` naming its row."""
+    log = ReadLog.open(run.run_dir / "console-reads.sqlite")
+    try:
+        entries = list(reversed(log.entries()))
+        verdict = log.verify()
+    finally:
+        log.close()
+    reads = [(e.account, e.kind, e.case_ref) for e in entries]
+    expected = [
+        ("demo-auditor", "search", ""),
+        *[("demo-auditor", "case_page", LAND)] * case_reads,
+        ("demo-auditor", "case_as_of", LAND),
+        ("demo-auditor", "case_pdf", LAND),
     ]
-    # the officer's refused land case is no read; the confidential case (its own agency's,
-    # content masked by the clearance) is one, or a refusal
-    assert kinds[4:] in ([], [("officer-mr", "case_page")])
-    assert entries[1].case_ref == LAND
-    assert deps.read_log.verify().ok  # type: ignore[attr-defined]
+    assert reads[: len(expected)] == expected, reads
+    # the officer's refused land case is no read; the justice bureau's reads are of the
+    # CONFIDENTIAL case alone
+    rest = reads[len(expected) :]
+    assert {account for account, _, _ in rest} <= {"officer-jb"}, rest
+    assert {ref for _, _, ref in rest} <= {CONF}, rest
+    assert verdict.ok
+    # the CLI agrees, and names the row a tamperer changed (on a copy)
+    assert run.cli("audit", "reads", "--verify").returncode == 0
+    copy = tmp_path / "reads-copy.sqlite"
+    # the backup API: the log's committed rows, write-ahead log included
+    with (
+        sqlite3.connect(run.run_dir / "console-reads.sqlite") as source,
+        sqlite3.connect(copy) as target,
+    ):
+        source.backup(target)
+    with sqlite3.connect(copy) as db:
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'"):
+            db.execute(f'DROP TRIGGER "{trigger}"')
+        db.execute("UPDATE reads SET account = 'someone-else' WHERE seq = 2")
+    tampered = run.cli("audit", "reads", "--verify", "--file", str(copy))
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
+    assert re.search(r"\b2\b", tampered.stdout + tampered.stderr), tampered.stdout
 
 
 # --- screenshots for docs/images, checked for rendered Chinese glyphs ---------------------------

@@ -16,9 +16,6 @@ import os
 import re
 import runpy
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -27,6 +24,7 @@ import pytest
 from openpyxl import load_workbook
 
 from console.readlog import ReadLog
+from console_run import demo_run
 from hub.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.kafka
@@ -45,52 +43,12 @@ GLYPH_PROBE: str = runpy.run_path(str(Path(__file__).with_name("test_assessment_
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def run(kafka_bootstrap, tmp_path_factory):
     """A demo run (English) whose console runs in the background; stopped at the end."""
-    base = tmp_path_factory.mktemp("office-journey")
-    env = dict(os.environ)
-    env |= {
-        "CASEHUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "CASEHUB_DATA_DIR": str(base / "home"),
-        "CASEHUB_CONSOLE_PORT": str(_free_port()),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("CASEHUB_SQLITE_PATH", None)
-    env.pop("CASEHUB_STORE", None)
-    run_dir = base / "run"
-    done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "demo", "--lang", "en", "--data-dir", str(run_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-        check=False,
-    )
-    try:
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        url = re.search(r"the console: (http://\S+/) ", done.stdout).group(1)
-        text = (run_dir / "console-accounts.txt").read_text(encoding="utf-8")
-        found = re.search(
-            r"account:  demo-office\nrole: .*\nagency: .*\npassword: (\S+)\nsecret:   (\S+)", text
-        )
-        yield url, run_dir, found.group(1), found.group(2)
-    finally:
-        subprocess.run(
-            [sys.executable, "-m", "hub.cli", "console", "down"],
-            env=env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+    with demo_run(kafka_bootstrap, tmp_path_factory.mktemp("office-journey")) as found:
+        office = found.accounts["demo-office"]
+        yield found.url, found.run_dir, office.password, office.secret
 
 
 @pytest.fixture(scope="module")
