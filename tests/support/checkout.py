@@ -8,7 +8,7 @@ from pathlib import Path
 from hub.settings import PROJECT_ROOT
 
 #: What a checkout holds that the product's distribution (``casehub``) is built from.
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "hub", "consumers", "schemas")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "hub", "consumers", "console", "schemas")
 
 #: Local state and build output anywhere in the tree (as .gitignore lists them).
 _IGNORED = shutil.ignore_patterns(
