@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from console.periodic import Periodic
 from consumers import audit_trail
 from consumers.store import ViewStore
 from hub.audit.anchor import published_anchor, registered_cases
@@ -110,23 +111,16 @@ class BackgroundVerifier:
     _last_error: str | None = field(default=None, init=False)
     _runs: int = field(default=0, init=False)
     _lock: threading.Condition = field(default_factory=threading.Condition, init=False)
-    _stop: threading.Event = field(default_factory=threading.Event, init=False)
-    _thread: threading.Thread | None = field(default=None, init=False)
+    _thread: Periodic | None = field(default=None, init=False)
 
     def start(self) -> None:
-        if self.every_s <= 0:
-            raise ValueError(f"every_s must be positive, not {self.every_s}")
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="chain-verifier", daemon=True)
+        if self._thread is None:
+            self._thread = Periodic("chain-verifier", self.run_once, self.every_s)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+            self._thread.stop(timeout)
 
     def run_once(self) -> None:
         """One full check now (the thread's body); a failure is kept, never raised."""
@@ -134,7 +128,7 @@ class BackgroundVerifier:
             verdicts = self.check()
             error = None
         except Exception as exc:  # noqa: BLE001 - a failed run is shown, the thread goes on
-            log.warning("chain check failed: %s", exc)
+            log.warning("chain_check_failed", error=f"{type(exc).__name__}: {exc}")
             verdicts, error = [], f"{type(exc).__name__}: {exc}"
         at = datetime.now(UTC)
         with self._lock:
@@ -144,11 +138,6 @@ class BackgroundVerifier:
             self._last_run = at
             self._runs += 1
             self._lock.notify_all()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.run_once()
-            self._stop.wait(self.every_s)
 
     def last(self, case_id: UUID | str) -> Badge | None:
         with self._lock:

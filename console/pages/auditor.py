@@ -86,7 +86,7 @@ def _tr(request: Request, key: str, **kw: Any) -> str:
 def _refused(request: Request, why: str, **fields: Any) -> Response:
     account = account_of(request)
     log.warning(
-        "console.read_refused",
+        "console_read_refused",
         account=account.name,
         agency=account.agency,
         path=request.url.path,

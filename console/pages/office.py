@@ -14,7 +14,6 @@ is refused (503).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -29,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 from console import office
 from console.accounts import AUDITOR, RULE_OF_LAW
 from console.app import NavLink, account_of, deps_of, error_page, lang_of, record_read, render
+from console.periodic import Periodic
 from console.readlog import Read
 from console.security import requires
 from console.wiring import ConsoleDeps
@@ -41,6 +41,7 @@ from hub.assessment.config import AssessmentConfig, load_config
 from hub.assessment.scoring import NoAssessmentDataError
 from hub.bootstrap import working_calendar
 from hub.i18n import Lang
+from hub.logging import get_logger
 from hub.rules.clocks import TIMEZONE
 
 #: Who may open the Office's pages (docs/console.md, "Roles").
@@ -49,7 +50,7 @@ OFFICE_ROLES = (RULE_OF_LAW, AUDITOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class BadRequest(Exception):
@@ -168,28 +169,18 @@ class AssessmentWarmer:
         every_s: float = WARM_EVERY_S,
         close: Callable[[], None] | None = None,
     ) -> None:
-        if every_s <= 0:
-            raise ValueError(f"every_s must be positive, not {every_s}")
-        self.position, self.warm, self.every_s, self.close = position, warm, every_s, close
+        self.position, self.warm, self.every_s = position, warm, every_s
         self._seen: Hashable = None
         self._warmed = 0
         self._last_error: str | None = None
         self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = Periodic("assessment-warmer", self.run_once, every_s, on_exit=close)
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="assessment-warmer", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._thread.stop(timeout)
 
     def run_once(self) -> bool:
         """Look once; warm when the position moved. True when it warmed; a failure is kept."""
@@ -200,7 +191,7 @@ class AssessmentWarmer:
             self.warm()
             error = None
         except Exception as exc:  # noqa: BLE001 - a failed warm-up is retried at the next look
-            log.warning("assessment warm-up failed: %s", exc)
+            log.warning("assessment_warm_up_failed", error=f"{type(exc).__name__}: {exc}")
             error = f"{type(exc).__name__}: {exc}"
         with self._cond:
             self._last_error = error
@@ -209,15 +200,6 @@ class AssessmentWarmer:
                 self._warmed += 1
             self._cond.notify_all()
         return error is None
-
-    def _loop(self) -> None:
-        try:
-            while not self._stop.is_set():
-                self.run_once()
-                self._stop.wait(self.every_s)
-        finally:
-            if self.close is not None:
-                self.close()
 
     @property
     def warmed(self) -> int:

@@ -254,7 +254,7 @@ def test_an_officer_is_refused_a_case_its_agency_has_no_part_in(console, clients
             response = clients["outsider"].get(path)
             assert response.status_code == 403
             assert LAND_TITLE not in response.text
-    refused = [e for e in logs if e["event"] == "console.read_refused"]
+    refused = [e for e in logs if e["event"] == "console_read_refused"]
     assert [(e["account"], quote(e["path"], safe="/.")) for e in refused] == [
         ("mr", p) for p in paths
     ]
