@@ -16,9 +16,7 @@ from consumers.store import SQLiteViewStore
 from consumers.store_postgres import PostgresViewStore
 from devkit.testing.consumers import story_hub
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
-from hub.kafka.clients import transactional_producer
-from hub.relay.records import CaseStates, RecordMapper
-from hub.topics import DEADLETTER, TIMELINE
+from relay_mapping import publish_story
 
 EVERYONE = {"reader_may_read": lambda _: True}
 
@@ -28,27 +26,6 @@ def story(tmp_path_factory):
     app = story_hub(tmp_path_factory.mktemp("story"))
     yield app
     app.close()
-
-
-def _publish(app, settings, topics):
-    agencies = {a.agency_id for a in app.directory().agencies}
-    mapper = RecordMapper(
-        CaseStates(lambda case_id, version: app.repository.get(case_id, version=version)),
-        sender_of=lambda _id, _version: "",
-        is_agency=agencies.__contains__,
-    )
-    rename = {TIMELINE: topics["timeline"], DEADLETTER: topics["deadletter"]}
-    producer = transactional_producer(
-        settings, transactional_id=f"t-{uuid4().hex}", client_id="test-case-index"
-    )
-    producer.init_transactions(30)
-    producer.begin_transaction()
-    for notification in app.recorder.select_notifications(start=1, limit=10_000):
-        for record in mapper.records(notification.id, app.mapper.to_domain_event(notification)):
-            if record.topic in rename:
-                producer.produce(rename[record.topic], key=record.key, value=record.value)
-                producer.poll(0)
-    producer.commit_transaction(30)
 
 
 @pytest.mark.kafka
@@ -61,7 +38,7 @@ def test_the_index_from_kafka_equals_the_index_from_the_store(
     with KafkaAdmin(settings) as admin:
         admin.create_topics([NewTopicSpec(n, 3, 1, {}) for n in topics.values()])
         try:
-            _publish(story, settings, topics)
+            publish_story(story, settings, topics, client_id="test-case-index")
             live = SQLiteViewStore(str(tmp_path / "live.sqlite"))
             runner = KafkaViewRunner(
                 settings,

@@ -17,9 +17,7 @@ from consumers.runner import KafkaViewRunner, catch_up
 from consumers.store import SQLiteViewStore
 from devkit.testing.consumers import story_hub
 from hub.kafka.admin import KafkaAdmin, NewTopicSpec
-from hub.kafka.clients import transactional_producer
-from hub.relay.records import CaseStates, RecordMapper
-from hub.topics import DEADLETTER, TIMELINE
+from relay_mapping import publish_story
 
 pytestmark = pytest.mark.kafka
 
@@ -48,33 +46,6 @@ def topics(settings):
         admin.delete_topics(names.values())
 
 
-def publish(app, settings, topics, *, abort_last=False):
-    """Publish the story's timeline and dead letters in transactions; optionally abort one."""
-    agencies = {a.agency_id for a in app.directory().agencies}
-    mapper = RecordMapper(
-        CaseStates(lambda case_id, version: app.repository.get(case_id, version=version)),
-        sender_of=lambda _id, _version: "",
-        is_agency=agencies.__contains__,
-    )
-    rename = {TIMELINE: topics["timeline"], DEADLETTER: topics["deadletter"]}
-    producer = transactional_producer(
-        settings, transactional_id=f"t-{uuid4().hex}", client_id="test-views"
-    )
-    producer.init_transactions(30)
-    producer.begin_transaction()
-    for notification in app.recorder.select_notifications(start=1, limit=10_000):
-        for record in mapper.records(notification.id, app.mapper.to_domain_event(notification)):
-            if record.topic in rename:
-                producer.produce(rename[record.topic], key=record.key, value=record.value)
-                producer.poll(0)
-    producer.commit_transaction(30)
-    if abort_last:  # an aborted transaction: read_committed consumers never see it
-        producer.begin_transaction()
-        producer.produce(topics["timeline"], key=b"x", value=b"never committed")
-        producer.flush(30)
-        producer.abort_transaction(30)
-
-
 def run_views(settings, store, topics, prefix):
     runner = KafkaViewRunner(
         settings, store, VIEWS, topics=topics, group_prefix=prefix, poll_timeout_ms=300
@@ -87,7 +58,7 @@ class TestKafkaViews:
         self, story, settings, topics, tmp_path
     ):
         """Fed from 3 partitions, each view equals, row for row, its replay of the event store."""
-        publish(story, settings, topics, abort_last=True)
+        publish_story(story, settings, topics, client_id="test-views", abort_last=True)
         live = SQLiteViewStore(str(tmp_path / "live.sqlite"))
         prefix = f"test-view-{uuid4().hex[:8]}-"
         with capture_logs() as logs:
