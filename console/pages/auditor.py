@@ -286,6 +286,41 @@ def _exists(app: Any, ref: CaseRef) -> bool:
     return True
 
 
+def _record_case_read(request: Request, kind: str, ref: CaseRef) -> Response | None:
+    """Record this account's read of ``ref`` (``kind``, the page asked for) in the read log;
+    the refusal to send instead when it cannot be written."""
+    account = account_of(request)
+    return record_read(
+        request, Read(account.name, account.agency, kind, str(ref), _target(request))
+    )
+
+
+def _recorded_case_page(
+    request: Request,
+    kind: str,
+    ref: CaseRef,
+    template: str,
+    context: dict[str, Any],
+    *,
+    classification: str,
+) -> Response:
+    """The read recorded first, then ``template`` with the case's reference, path and
+    classification banner beside ``context``."""
+    refused = _record_case_read(request, kind, ref)
+    if refused is not None:
+        return refused
+    return render(
+        request,
+        template,
+        {
+            "ref": str(ref),
+            "path": case_path(str(ref)),
+            "classification": _classification_banner(classification),
+            **context,
+        },
+    )
+
+
 def _classification_banner(value: str) -> str:
     """The level for base.html's banner slot (its CSS class); the pages put it in words."""
     return value
@@ -357,23 +392,18 @@ async def case_page(request: Request) -> Response:  # noqa: PLR0911 - one return
         names = Names.from_directory(app.directory())
         if found.access is CaseAccess.METADATA:
             meta = app.case_metadata(ref.case_id)
-            refused = record_read(
+            return _recorded_case_page(
                 request,
-                Read(account.name, account.agency, "case_page", str(ref), _target(request)),
-            )
-            if refused is not None:
-                return refused
-            return render(
-                request,
+                "case_page",
+                ref,
                 "case_metadata.html",
                 {
-                    "ref": str(ref),
                     "meta": meta,
                     "names": names,
                     "event_label": event_label,
                     "classification_words": words.classification(meta.classification, lang),
-                    "classification": _classification_banner(meta.classification),
                 },
+                classification=meta.classification,
             )
         lens = lens_for(account, deps.settings)
         assert lens is not None
@@ -397,27 +427,22 @@ async def case_page(request: Request) -> Response:  # noqa: PLR0911 - one return
             return _bad(request, str(exc))
         except AuditError as exc:
             return _refused(request, str(exc), case=str(ref))
-    refused = record_read(
-        request, Read(account.name, account.agency, _case_kind(request), str(ref), _target(request))
-    )
-    if refused is not None:
-        return refused
-    return render(
+    return _recorded_case_page(
         request,
+        _case_kind(request),
+        ref,
         "case.html",
         {
-            "ref": str(ref),
-            "path": case_path(str(ref)),
             "reading": reading,
             "body": casefile_body(reading.file),
             "chain": _chain(request, ref.case_id),
-            "classification": _classification_banner(classification),
         },
+        classification=classification,
     )
 
 
 @requires(*CONTENT_READERS)
-async def case_changes(request: Request) -> Response:  # noqa: PLR0911 - one return per refusal
+async def case_changes(request: Request) -> Response:
     account = account_of(request)
     lang = lang_of(request)
     deps = deps_of(request)
@@ -450,25 +475,18 @@ async def case_changes(request: Request) -> Response:  # noqa: PLR0911 - one ret
             return _bad(request, str(exc))
         except AuditError as exc:
             return _refused(request, str(exc), case=str(ref))
-    refused = record_read(
-        request, Read(account.name, account.agency, "case_diff", str(ref), _target(request))
-    )
-    if refused is not None:
-        return refused
-    return render(
+    return _recorded_case_page(
         request,
+        "case_diff",
+        ref,
         "case_changes.html",
-        {
-            "ref": str(ref),
-            "path": case_path(str(ref)),
-            "changes": found,
-            "classification": _classification_banner(classification),
-        },
+        {"changes": found},
+        classification=classification,
     )
 
 
 @requires(*CONTENT_READERS)
-async def case_event(request: Request) -> Response:  # noqa: PLR0911 - one return per refusal
+async def case_event(request: Request) -> Response:
     account = account_of(request)
     lang = lang_of(request)
     deps = deps_of(request)
@@ -492,21 +510,14 @@ async def case_event(request: Request) -> Response:  # noqa: PLR0911 - one retur
             return _bad(request, str(exc))
         except AuditError as exc:
             return _refused(request, str(exc), case=str(ref))
-    refused = record_read(
-        request, Read(account.name, account.agency, "case_event", str(ref), _target(request))
-    )
-    if refused is not None:
-        return refused
     partial = request.headers.get("hx-request") == "true"
-    return render(
+    return _recorded_case_page(
         request,
+        "case_event",
+        ref,
         "case_event_panel.html" if partial else "case_event.html",
-        {
-            "ref": str(ref),
-            "path": case_path(str(ref)),
-            "detail": detail,
-            "classification": _classification_banner(classification),
-        },
+        {"detail": detail},
+        classification=classification,
     )
 
 
@@ -541,9 +552,7 @@ async def case_pdf(request: Request) -> Response:  # noqa: PLR0911 - one return 
         agency=account.agency,
         at=clock.moment(now),
     )
-    refused = record_read(
-        request, Read(account.name, account.agency, "case_pdf", str(ref), _target(request))
-    )
+    refused = _record_case_read(request, "case_pdf", ref)
     if refused is not None:
         return refused
     try:
